@@ -1,0 +1,56 @@
+"""Personas shared by every test: an organization with an owner, admin, analyst, agent and viewer,
+and an outsider who belongs to another organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from closeloop.accounts.choices import Role
+from closeloop.accounts.models import Membership, Organization, User
+from closeloop.accounts.services import organization_create
+from closeloop.accounts.tests.factories import PASSWORD, MembershipFactory, UserFactory
+
+
+@dataclass
+class Personas:
+    org: Organization
+    owner: User
+    admin: User
+    analyst: User
+    agent: User
+    viewer: User
+    other_org: Organization
+    outsider: User
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    def membership(self, user: User) -> Membership:
+        return Membership.objects.get(user=user, organization=self.org)
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    owner = UserFactory(email="owner@acme.test")
+    org = organization_create(name="Acme Coffee", owner=owner, time_zone="Asia/Seoul")
+    users = {}
+    for role in (Role.ADMIN, Role.ANALYST, Role.AGENT, Role.VIEWER):
+        user = UserFactory(email=f"{role}@acme.test")
+        MembershipFactory(organization=org, user=user, role=role)
+        users[role] = user
+    outsider = UserFactory(email="outsider@other.test")
+    other_org = organization_create(name="Other Shop", owner=outsider)
+    return Personas(
+        org=org, owner=owner, admin=users[Role.ADMIN], analyst=users[Role.ANALYST],
+        agent=users[Role.AGENT], viewer=users[Role.VIEWER], other_org=other_org, outsider=outsider,
+    )
