@@ -83,7 +83,7 @@ def get_url(name: str, default: str) -> str:
     return value
 
 
-def get_database(name: str, default: str) -> dict[str, Any]:
+def get_database(name: str, default: str, *, test_sqlite_path: Path) -> dict[str, Any]:
     """Parse DATABASE_URL into Django's DATABASES entry (SQLite or PostgreSQL only)."""
     import dj_database_url
 
@@ -106,7 +106,8 @@ def get_database(name: str, default: str) -> dict[str, Any]:
             "timeout": 20,
         }
         config["CONN_MAX_AGE"] = 0
-        config["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+        # A file, not memory, so workers started by tests in other processes see the same data.
+        config["TEST"] = {"NAME": str(test_sqlite_path)}
     elif not config.get("NAME"):
         raise ConfigError(name, "a PostgreSQL URL needs a database name, e.g. postgres://host/closeloop")
     return config

@@ -97,7 +97,13 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": env.get_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'closeloop.sqlite3'}")}
+DATABASES = {
+    "default": env.get_database(
+        "DATABASE_URL",
+        f"sqlite:///{VAR_DIR / 'closeloop.sqlite3'}",
+        test_sqlite_path=VAR_DIR / "test.sqlite3",
+    )
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
