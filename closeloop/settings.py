@@ -14,6 +14,7 @@ from closeloop import env
 BASE_DIR = env.BASE_DIR
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env.get_str("CLOSELOOP_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.get_bool("DEBUG", False)
 BASE_URL = env.get_url("BASE_URL", "http://localhost:8000")
