@@ -4,6 +4,7 @@ and an outsider who belongs to another organization."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -32,6 +33,12 @@ class Personas:
 
     def membership(self, user: User) -> Membership:
         return Membership.objects.get(user=user, organization=self.org)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Personas hash several passwords; the default hasher would cost seconds per test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from closeloop import env
 BASE_DIR = env.BASE_DIR
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env.get_str("CLOSELOOP_VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.get_bool("DEBUG", False)
 BASE_URL = env.get_url("BASE_URL", "http://localhost:8000")
@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "closeloop.core",
     "closeloop.accounts",
     "closeloop.integrations",
+    "closeloop.surveys",
+    "closeloop.responses",
     "closeloop.api",
 ]
 
@@ -135,14 +137,18 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 _email = env.get_email("EMAIL_URL", "mailbox://")
-EMAIL_BACKEND = _email.backend
-EMAIL_HOST = _email.host
-EMAIL_PORT = _email.port
-EMAIL_HOST_USER = _email.user
-EMAIL_HOST_PASSWORD = _email.password
-EMAIL_USE_TLS = _email.use_tls
-EMAIL_USE_SSL = _email.use_ssl
-EMAIL_TIMEOUT = 20
+_email_options: dict[str, object] = {}
+if _email.host:
+    _email_options = {
+        "host": _email.host,
+        "port": _email.port,
+        "username": _email.user,
+        "password": _email.password,
+        "use_tls": _email.use_tls,
+        "use_ssl": _email.use_ssl,
+        "timeout": 20,
+    }
+MAILERS = {"default": {"BACKEND": _email.backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", "closeloop <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

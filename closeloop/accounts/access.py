@@ -69,9 +69,14 @@ def org_view(read: Perm = Perm.VIEW, write: Perm | None = None) -> Callable[[Vie
             request.org = membership.organization  # type: ignore[attr-defined]
             request.session["current_org"] = org_slug
             timezone.activate(zoneinfo.ZoneInfo(membership.organization.time_zone))
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                timezone.deactivate()
 
         wrapper.org_view = True  # type: ignore[attr-defined]
+        wrapper.read_perm = read  # type: ignore[attr-defined]
+        wrapper.write_perm = write or read  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

@@ -128,7 +128,11 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
     membership.delete()
 
 
-def team_create(*, organization: Organization, name: str, actor: User | None, description: str = "") -> Team:
+def team_create(
+    *, organization: Organization, name: str, actor: User | None, description: str = "",
+    api_key: ApiKey | None = None,
+) -> Team:
+    """Create a team; its name must be new in the organization."""
     name = name.strip()
     if not name:
         raise DomainError(_("Give the team a name."), field="name")
@@ -140,11 +144,16 @@ def team_create(*, organization: Organization, name: str, actor: User | None, de
         n += 1
         slug = f"{base}-{n}"
     team = Team.objects.create(organization=organization, name=name, slug=slug, description=description)
-    activity_record(organization=organization, actor=actor, verb="team.created", target=team)
+    activity_record(
+        organization=organization, actor=actor, api_key=api_key, verb="team.created", target=team
+    )
     return team
 
 
-def team_update(*, team: Team, name: str, description: str, actor: User) -> Team:
+def team_update(
+    *, team: Team, name: str, description: str, actor: User | None, api_key: ApiKey | None = None
+) -> Team:
+    """Rename a team or change its description; the name stays unique."""
     name = name.strip()
     if not name:
         raise DomainError(_("Give the team a name."), field="name")
@@ -153,12 +162,19 @@ def team_update(*, team: Team, name: str, description: str, actor: User) -> Team
         raise ConflictError(_("A team with this name already exists."), field="name")
     team.name, team.description = name, description
     team.save(update_fields=["name", "description", "updated_at"])
-    activity_record(organization=team.organization, actor=actor, verb="team.updated", target=team)
+    activity_record(
+        organization=team.organization, actor=actor, api_key=api_key, verb="team.updated",
+        target=team,
+    )
     return team
 
 
-def team_delete(*, team: Team, actor: User) -> None:
-    activity_record(organization=team.organization, actor=actor, verb="team.deleted", target=team)
+def team_delete(*, team: Team, actor: User | None, api_key: ApiKey | None = None) -> None:
+    """Delete a team; its members stay in the organization."""
+    activity_record(
+        organization=team.organization, actor=actor, api_key=api_key, verb="team.deleted",
+        target=team,
+    )
     team.delete()
 
 
@@ -295,3 +311,50 @@ def api_key_authenticate(*, secret: str) -> ApiKey | None:
             ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
             key.last_used_at = now
     return key
+
+
+def user_update(*, user: User, full_name: str | None = None, language: str | None = None) -> User:
+    """Change a user's own profile: display name and interface language ("" follows the browser)."""
+    fields = ["full_name", "language"]
+    if full_name is not None:
+        user.full_name = full_name.strip()
+    if language is not None:
+        if language and language not in dict(settings.LANGUAGES):
+            raise DomainError(_("Choose one of the offered languages."), field="language")
+        user.language = language
+    user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def membership_set_teams(*, membership: Membership, teams: list[Team], actor: User) -> Membership:
+    """Put a member in exactly these teams of the organization (lead flags kept where they stay)."""
+    for team in teams:
+        if team.organization_id != membership.organization_id:
+            raise DomainError(_("Teams must belong to this organization."), field="teams")
+    keep = {t.pk for t in teams}
+    TeamMember.objects.filter(membership=membership).exclude(team_id__in=keep).delete()
+    present = set(
+        TeamMember.objects.filter(membership=membership).values_list("team_id", flat=True)
+    )
+    TeamMember.objects.bulk_create(
+        TeamMember(team=t, membership=membership) for t in teams if t.pk not in present
+    )
+    activity_record(
+        organization=membership.organization, actor=actor, verb="member.teams_changed",
+        target=membership, data={"teams": sorted(t.name for t in teams)},
+    )
+    return membership
+
+
+@transaction.atomic
+def invitation_signup(
+    *, token: str, password: str, full_name: str = "", language: str = ""
+) -> tuple[User, Membership]:
+    """Create an account for the invited email and accept the invitation, all or nothing."""
+    invitation = invitation_lookup(token=token)
+    user = user_create(
+        email=invitation.email, password=password, full_name=full_name, language=language
+    )
+    membership = invitation_accept(token=token, user=user)
+    return user, membership
