@@ -58,6 +58,12 @@ def personas(db: None) -> Personas:
     outsider = UserFactory(email="outsider@other.test")
     other_org = organization_create(name="Other Shop", owner=outsider)
     return Personas(
-        org=org, owner=owner, admin=users[Role.ADMIN], analyst=users[Role.ANALYST],
-        agent=users[Role.AGENT], viewer=users[Role.VIEWER], other_org=other_org, outsider=outsider,
+        org=org,
+        owner=owner,
+        admin=users[Role.ADMIN],
+        analyst=users[Role.ANALYST],
+        agent=users[Role.AGENT],
+        viewer=users[Role.VIEWER],
+        other_org=other_org,
+        outsider=outsider,
     )

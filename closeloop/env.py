@@ -71,7 +71,9 @@ def get_timezone(name: str, default: str) -> str:
     try:
         zoneinfo.ZoneInfo(value)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(name, f"unknown time zone {value!r} (use a name like Asia/Seoul)") from None
+        raise ConfigError(
+            name, f"unknown time zone {value!r} (use a name like Asia/Seoul)"
+        ) from None
     return value
 
 
@@ -79,7 +81,9 @@ def get_url(name: str, default: str) -> str:
     value = get_str(name, default).rstrip("/")
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ConfigError(name, f"expected an http(s) URL such as https://cx.example.com, got {value!r}")
+        raise ConfigError(
+            name, f"expected an http(s) URL such as https://cx.example.com, got {value!r}"
+        )
     return value
 
 
@@ -99,7 +103,9 @@ def get_database(name: str, default: str, *, test_sqlite_path: Path) -> dict[str
         raise ConfigError(name, f"cannot parse {value!r}: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
         if not config.get("NAME"):
-            raise ConfigError(name, "a SQLite URL needs a file path, e.g. sqlite:///var/closeloop.db")
+            raise ConfigError(
+                name, "a SQLite URL needs a file path, e.g. sqlite:///var/closeloop.db"
+            )
         config["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
@@ -109,7 +115,9 @@ def get_database(name: str, default: str, *, test_sqlite_path: Path) -> dict[str
         # A file, not memory, so workers started by tests in other processes see the same data.
         config["TEST"] = {"NAME": str(test_sqlite_path)}
     elif not config.get("NAME"):
-        raise ConfigError(name, "a PostgreSQL URL needs a database name, e.g. postgres://host/closeloop")
+        raise ConfigError(
+            name, "a PostgreSQL URL needs a database name, e.g. postgres://host/closeloop"
+        )
     return config
 
 
@@ -146,9 +154,13 @@ def get_email(name: str, default: str) -> EmailConfig:
     if not backend.endswith("smtp.EmailBackend"):
         return EmailConfig(backend=backend)
     if not parts.hostname:
-        raise ConfigError(name, "an SMTP URL needs a host, e.g. smtp://user:pass@mail.example.com:587")
+        raise ConfigError(
+            name, "an SMTP URL needs a host, e.g. smtp://user:pass@mail.example.com:587"
+        )
     try:
-        port = parts.port or (465 if parts.scheme == "smtps" else 587 if parts.scheme == "smtp+tls" else 25)
+        port = parts.port or (
+            465 if parts.scheme == "smtps" else 587 if parts.scheme == "smtp+tls" else 25
+        )
     except ValueError:
         raise ConfigError(name, "the port must be a number") from None
     query = parse_qs(parts.query)

@@ -40,7 +40,9 @@ def _secret_key() -> str:
 SECRET_KEY = _secret_key()
 
 _base_host = urlsplit(BASE_URL).hostname or "localhost"
-ALLOWED_HOSTS = env.get_list("ALLOWED_HOSTS", sorted({"localhost", "127.0.0.1", "[::1]", _base_host}))
+ALLOWED_HOSTS = env.get_list(
+    "ALLOWED_HOSTS", sorted({"localhost", "127.0.0.1", "[::1]", _base_host})
+)
 CSRF_TRUSTED_ORIGINS = [BASE_URL]
 if BASE_URL.startswith("https://"):
     SESSION_COOKIE_SECURE = True
@@ -116,7 +118,10 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

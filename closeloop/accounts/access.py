@@ -6,7 +6,7 @@ import functools
 import uuid
 import zoneinfo
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
@@ -15,8 +15,6 @@ from django.utils import timezone
 
 from closeloop.accounts.models import Membership, Organization, User
 from closeloop.accounts.roles import Perm, has_perm
-
-M = TypeVar("M", bound=Model)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -40,7 +38,7 @@ def require_perm(membership: Membership, perm: Perm) -> None:
         raise PermissionDenied
 
 
-def access_object(queryset: QuerySet[M], *, organization: Organization, pk: Any) -> M:
+def access_object[M: Model](queryset: QuerySet[M], *, organization: Organization, pk: Any) -> M:
     """One org-owned object by its public id, or 404 if it is missing or another org's."""
     try:
         key = uuid.UUID(str(pk))

@@ -12,8 +12,12 @@ from closeloop.accounts.models import User
 
 class EmailBackend(ModelBackend):
     def authenticate(  # type: ignore[override]
-        self, request: HttpRequest | None, username: str | None = None,
-        password: str | None = None, email: str | None = None, **kwargs: Any,
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        email: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         login = (email or username or "").strip().lower()
         if not login or password is None:

@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
-from closeloop.accounts.roles import MATRIX, Role
+from closeloop.accounts.choices import Role
+from closeloop.accounts.roles import MATRIX
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:

@@ -14,7 +14,9 @@ class UserLanguageMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        language = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        language = (
+            getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        )
         if language:
             translation.activate(language)
             request.LANGUAGE_CODE = language

@@ -38,12 +38,15 @@ class User(AbstractUser):
     email = models.EmailField(_("email address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=200, blank=True)
     language = models.CharField(
-        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
         help_text=_("Leave empty to follow your browser's language."),
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []  # type: ignore[misc]
     objects = UserManager()  # type: ignore[misc,assignment]
 
     def __str__(self) -> str:
@@ -74,8 +77,12 @@ class Organization(BaseModel):
 class Membership(BaseModel):
     """A user's role in one organization."""
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
 
     class Meta:
@@ -121,6 +128,9 @@ class TeamMember(models.Model):
             models.UniqueConstraint(fields=["team", "membership"], name="uniq_team_member"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.membership_id} in {self.team_id}"
+
 
 class Invitation(OrgOwnedModel):
     """An invitation by email to join an organization; the link works once and expires."""
@@ -146,7 +156,11 @@ class Invitation(OrgOwnedModel):
 
     @property
     def is_pending(self) -> bool:
-        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
 
 
 class ApiKey(OrgOwnedModel):
@@ -155,7 +169,9 @@ class ApiKey(OrgOwnedModel):
     name = models.CharField(_("name"), max_length=120)
     prefix = models.CharField(max_length=16, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)
-    scope = models.CharField(_("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.READ)
+    scope = models.CharField(
+        _("scope"), max_length=10, choices=ApiKeyScope.choices, default=ApiKeyScope.READ
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

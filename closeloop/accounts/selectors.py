@@ -8,7 +8,11 @@ from closeloop.accounts.models import ApiKey, Invitation, Membership, Organizati
 
 
 def user_memberships(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("organization").order_by("organization__name")
+    return (
+        Membership.objects.filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
 
 
 def member_list(*, organization: Organization) -> QuerySet[Membership]:

@@ -70,7 +70,10 @@ def organization_create(
         Team.objects.create(organization=org, slug=slug, name=str(label))
     activity_record(organization=org, actor=owner, verb="organization.created", target=org)
     activity_record(
-        organization=org, actor=owner, verb="member.added", target=membership,
+        organization=org,
+        actor=owner,
+        verb="member.added",
+        target=membership,
         data={"role": Role.OWNER},
     )
     return org
@@ -84,9 +87,7 @@ def signup(
     if not organization_name.strip():
         raise DomainError(_("Give the organization a name."), field="organization_name")
     user = user_create(email=email, password=password, full_name=full_name, language=language)
-    org = organization_create(
-        name=organization_name, owner=user, default_language=language or "en"
-    )
+    org = organization_create(name=organization_name, owner=user, default_language=language or "en")
     return user, org
 
 
@@ -97,7 +98,9 @@ def organization_update(
     organization.time_zone = time_zone
     organization.default_language = default_language
     organization.save(update_fields=["name", "time_zone", "default_language", "updated_at"])
-    activity_record(organization=organization, actor=actor, verb="organization.updated", target=organization)
+    activity_record(
+        organization=organization, actor=actor, verb="organization.updated", target=organization
+    )
     return organization
 
 
@@ -111,8 +114,11 @@ def membership_set_role(*, membership: Membership, role: str, actor: User) -> Me
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     activity_record(
-        organization=membership.organization, actor=actor, verb="member.role_changed",
-        target=membership, data={"from": old, "to": role},
+        organization=membership.organization,
+        actor=actor,
+        verb="member.role_changed",
+        target=membership,
+        data={"from": old, "to": role},
     )
     return membership
 
@@ -129,7 +135,11 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
 
 
 def team_create(
-    *, organization: Organization, name: str, actor: User | None, description: str = "",
+    *,
+    organization: Organization,
+    name: str,
+    actor: User | None,
+    description: str = "",
     api_key: ApiKey | None = None,
 ) -> Team:
     """Create a team; its name must be new in the organization."""
@@ -143,7 +153,9 @@ def team_create(
     while Team.objects.filter(organization=organization, slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
-    team = Team.objects.create(organization=organization, name=name, slug=slug, description=description)
+    team = Team.objects.create(
+        organization=organization, name=name, slug=slug, description=description
+    )
     activity_record(
         organization=organization, actor=actor, api_key=api_key, verb="team.created", target=team
     )
@@ -157,13 +169,18 @@ def team_update(
     name = name.strip()
     if not name:
         raise DomainError(_("Give the team a name."), field="name")
-    clash = Team.objects.filter(organization=team.organization, name__iexact=name).exclude(pk=team.pk)
+    clash = Team.objects.filter(organization=team.organization, name__iexact=name).exclude(
+        pk=team.pk
+    )
     if clash.exists():
         raise ConflictError(_("A team with this name already exists."), field="name")
     team.name, team.description = name, description
     team.save(update_fields=["name", "description", "updated_at"])
     activity_record(
-        organization=team.organization, actor=actor, api_key=api_key, verb="team.updated",
+        organization=team.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="team.updated",
         target=team,
     )
     return team
@@ -172,14 +189,21 @@ def team_update(
 def team_delete(*, team: Team, actor: User | None, api_key: ApiKey | None = None) -> None:
     """Delete a team; its members stay in the organization."""
     activity_record(
-        organization=team.organization, actor=actor, api_key=api_key, verb="team.deleted",
+        organization=team.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="team.deleted",
         target=team,
     )
     team.delete()
 
 
 def team_set_members(
-    *, team: Team, memberships: list[Membership], leads: list[Membership] | None = None, actor: User | None
+    *,
+    team: Team,
+    memberships: list[Membership],
+    leads: list[Membership] | None = None,
+    actor: User | None,
 ) -> Team:
     """Replace a team's members (all from the team's organization)."""
     lead_ids = {m.pk for m in leads or []}
@@ -192,7 +216,10 @@ def team_set_members(
             TeamMember(team=team, membership=m, is_lead=m.pk in lead_ids) for m in memberships
         )
     activity_record(
-        organization=team.organization, actor=actor, verb="team.members_changed", target=team,
+        organization=team.organization,
+        actor=actor,
+        verb="team.members_changed",
+        target=team,
         data={"members": [m.user.email for m in memberships]},
     )
     return team
@@ -215,7 +242,10 @@ def invitation_create(
         expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_TTL_DAYS),
     )
     activity_record(
-        organization=organization, actor=invited_by, verb="invitation.created", target=invitation,
+        organization=organization,
+        actor=invited_by,
+        verb="invitation.created",
+        target=invitation,
         data={"role": role},
     )
     return invitation, token
@@ -224,7 +254,9 @@ def invitation_create(
 def invitation_lookup(*, token: str) -> Invitation:
     """The invitation behind a link, if it can still be used."""
     invitation = (
-        Invitation.objects.select_related("organization").filter(token_hash=hash_token(token)).first()
+        Invitation.objects.select_related("organization")
+        .filter(token_hash=hash_token(token))
+        .first()
     )
     if invitation is None or invitation.revoked_at is not None:
         raise DomainError(_("This invitation link is not valid."), code="invalid_invitation")
@@ -251,8 +283,11 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     )
     if created:
         activity_record(
-            organization=invitation.organization, actor=user, verb="member.joined",
-            target=membership, data={"role": invitation.role},
+            organization=invitation.organization,
+            actor=user,
+            verb="member.joined",
+            target=membership,
+            data={"role": invitation.role},
         )
     return membership
 
@@ -261,7 +296,10 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at", "updated_at"])
     activity_record(
-        organization=invitation.organization, actor=actor, verb="invitation.revoked", target=invitation
+        organization=invitation.organization,
+        actor=actor,
+        verb="invitation.revoked",
+        target=invitation,
     )
     return invitation
 
@@ -282,7 +320,10 @@ def api_key_create(
         created_by=created_by,
     )
     activity_record(
-        organization=organization, actor=created_by, verb="api_key.created", target=key,
+        organization=organization,
+        actor=created_by,
+        verb="api_key.created",
+        target=key,
         data={"scope": scope},
     )
     return key, secret
@@ -341,8 +382,11 @@ def membership_set_teams(*, membership: Membership, teams: list[Team], actor: Us
         TeamMember(team=t, membership=membership) for t in teams if t.pk not in present
     )
     activity_record(
-        organization=membership.organization, actor=actor, verb="member.teams_changed",
-        target=membership, data={"teams": sorted(t.name for t in teams)},
+        organization=membership.organization,
+        actor=actor,
+        verb="member.teams_changed",
+        target=membership,
+        data={"teams": sorted(t.name for t in teams)},
     )
     return membership
 

@@ -60,6 +60,9 @@ class Activity(models.Model):
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
 
+    def __str__(self) -> str:
+        return f"{self.actor_label} {self.verb} {self.object_repr}"
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise AppendOnlyError("activity records cannot be changed")
@@ -67,9 +70,6 @@ class Activity(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("activity records cannot be deleted")
-
-    def __str__(self) -> str:
-        return f"{self.actor_label} {self.verb} {self.object_repr}"
 
 
 class WorkerHeartbeat(models.Model):

@@ -1,10 +1,14 @@
-"""Writes that every app shares: the activity log."""
+"""Writes that every app shares: the activity log, pruning finished background tasks."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.tasks import TaskResultStatus
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from closeloop.core.models import Activity
 
@@ -38,3 +42,13 @@ def activity_record(
         object_repr=str(target)[:300] if target is not None else "",
         data=data or {},
     )
+
+
+def finished_tasks_prune(*, now: datetime | None = None) -> int:
+    """Delete successful task results older than 14 days and failed ones older than 30."""
+    now = now or timezone.now()
+    deleted, _ = DBTaskResult.objects.filter(
+        models.Q(status=TaskResultStatus.SUCCESSFUL, finished_at__lt=now - timedelta(days=14))
+        | models.Q(status=TaskResultStatus.FAILED, finished_at__lt=now - timedelta(days=30))
+    ).delete()
+    return deleted

@@ -13,7 +13,6 @@ from closeloop.accounts.services import api_key_authenticate
 pytestmark = pytest.mark.django_db
 
 
-
 def test_key_shown_once_works_and_revokes(personas) -> None:
     client = personas.client_for(personas.admin)
     keys_url = reverse("accounts:api_keys", args=[personas.org.slug])

@@ -13,7 +13,6 @@ from closeloop.core.services import activity_record
 pytestmark = pytest.mark.django_db
 
 
-
 def test_audit_lists_this_orgs_activities_only(personas) -> None:
     activity_record(organization=personas.org, actor=personas.owner, verb="survey.published")
     activity_record(

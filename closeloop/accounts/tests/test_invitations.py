@@ -18,7 +18,6 @@ from closeloop.integrations.mailbox import ORG_HEADER
 pytestmark = pytest.mark.django_db
 
 
-
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 NEW_PASSWORD = "harbour-lights-and-tea-9"
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 
-
 def test_profile_language_switch_to_korean(personas) -> None:
     client = personas.client_for(personas.viewer)
     page = client.get(reverse("accounts:profile")).content.decode()

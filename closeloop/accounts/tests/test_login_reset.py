@@ -14,7 +14,6 @@ from closeloop.accounts.models import User
 pytestmark = pytest.mark.django_db
 
 
-
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 

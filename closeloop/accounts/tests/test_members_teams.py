@@ -11,7 +11,6 @@ from closeloop.accounts.models import Membership, Team, TeamMember
 pytestmark = pytest.mark.django_db
 
 
-
 def url(name: str, personas, *args: object) -> str:
     return reverse(f"accounts:{name}", args=[personas.org.slug, *args])
 

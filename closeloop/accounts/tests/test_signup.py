@@ -12,7 +12,6 @@ from closeloop.accounts.models import Membership, Organization, User
 pytestmark = pytest.mark.django_db
 
 
-
 GOOD = {
     "email": "new@shop.test",
     "full_name": "Nina New",

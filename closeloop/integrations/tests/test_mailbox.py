@@ -12,7 +12,6 @@ from closeloop.integrations.models import MailboxMessage
 pytestmark = pytest.mark.django_db
 
 
-
 MAILBOX = "closeloop.integrations.mailbox.MailboxBackend"
 
 

@@ -1,0 +1,287 @@
+"""Every page under /o/<org_slug>/ and every API route refuses other organizations.
+
+This is the pattern each app reuses: it walks the URL configuration and the API, so a new view or
+endpoint is covered the moment it is routed. When a new URL takes an object id (`<uuid:x_id>`),
+add a factory for `x_id` to OBJECT_FACTORIES (pages) or API_OBJECT_FACTORIES (API) below, so the
+checks reach the view's permission check with a real object of the personas' organization.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db.models import Model
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from closeloop.accounts.choices import ApiKeyScope, Role
+from closeloop.accounts.models import Membership
+from closeloop.accounts.roles import Perm, has_perm
+from closeloop.accounts.services import api_key_create, invitation_create, team_create
+from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
+from closeloop.api.api import api
+from closeloop.api.testing import ApiClient, make_keys
+from closeloop.integrations.models import MailboxMessage
+from conftest import Personas
+
+ORG_PARAM = "org_slug"
+PARAM_RE = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
+API_PARAM_RE = re.compile(r"{(?:(?P<converter>[^}:]+):)?(?P<name>[^}]+)}")
+
+# param name -> a real object of the personas' organization (extend for new URLs).
+OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
+    "team_id": lambda p: team_create(organization=p.org, name="Isolation team", actor=None),
+    "membership_id": lambda p: MembershipFactory(
+        organization=p.org, user=UserFactory(email="member@acme.test"), role=Role.VIEWER
+    ),
+    "invitation_id": lambda p: invitation_create(
+        organization=p.org, email="invitee@acme.test", role=Role.VIEWER, invited_by=p.owner
+    )[0],
+    "key_id": lambda p: api_key_create(
+        organization=p.org, name="isolation", scope=ApiKeyScope.READ, created_by=p.owner
+    )[0],
+    "message_id": lambda p: MailboxMessage.objects.create(
+        organization=p.org,
+        from_email="noreply@localhost",
+        to=["owner@acme.test"],
+        subject="Isolation",
+    ),
+}
+
+# API path parameter name -> a real object of the personas' organization.
+API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
+    "team_id": OBJECT_FACTORIES["team_id"],
+}
+
+# (METHOD, path template) -> a valid body, for write routes whose body has required fields:
+# without one, validation (422) would answer before the object lookup (404).
+API_BODIES: dict[tuple[str, str], Any] = {}
+
+UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def _walk(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, route)
+        elif isinstance(pattern, URLPattern):
+            yield route, pattern
+
+
+def org_routes() -> list[tuple[str, URLPattern]]:
+    """Every routed page whose path takes the organization's slug."""
+    routes = [
+        ("/" + route, pattern)
+        for route, pattern in _walk(get_resolver().url_patterns)
+        if f"<slug:{ORG_PARAM}>" in route
+    ]
+    assert routes, "no URL takes <slug:org_slug>: the walker is broken"
+    return routes
+
+
+ORG_ROUTES = org_routes()
+
+
+def _params(route: str) -> list[tuple[str, str]]:
+    return [(m["converter"] or "str", m["name"]) for m in PARAM_RE.finditer(route)]
+
+
+def fill(route: str, personas: Personas, objects: dict[str, Model] | None = None) -> str:
+    """A concrete URL: the personas' org slug, real objects where known, else fresh values."""
+    objects = {} if objects is None else objects
+
+    def value(match: re.Match[str]) -> str:
+        converter, name = match["converter"] or "str", match["name"]
+        if name == ORG_PARAM:
+            return personas.org.slug
+        if name in OBJECT_FACTORIES:
+            if name not in objects:
+                objects[name] = OBJECT_FACTORIES[name](personas)
+            return str(objects[name].pk)
+        if converter == "uuid":
+            return str(uuid.uuid4())
+        if converter == "int":
+            return "1"
+        return "x"
+
+    return PARAM_RE.sub(value, route)
+
+
+def _is_login_redirect(response: Any) -> bool:
+    login = str(settings.LOGIN_URL)
+    return response.status_code in (301, 302) and (
+        "login" in response["Location"] or login in response["Location"]
+    )
+
+
+def test_every_object_param_has_a_factory() -> None:
+    """A new <uuid:...> parameter needs an entry in OBJECT_FACTORIES to be tested for real."""
+    missing = {
+        name
+        for route, _ in ORG_ROUTES
+        for converter, name in _params(route)
+        if converter == "uuid" and name not in OBJECT_FACTORIES
+    }
+    assert not missing, f"add factories for {sorted(missing)} to OBJECT_FACTORIES"
+
+
+@pytest.mark.parametrize(("route", "pattern"), ORG_ROUTES, ids=[r for r, _ in ORG_ROUTES])
+def test_outsider_gets_404(personas: Personas, route: str, pattern: URLPattern) -> None:
+    url = fill(route, personas)
+    # the owner reaches the page, so the outsider's 404 is about the org, not a bad URL
+    assert personas.client_for(personas.owner).get(url).status_code != 404, url
+    client = personas.client_for(personas.outsider)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, f"{method.upper()} {url}: {response.status_code}"
+
+
+@pytest.mark.parametrize(("route", "pattern"), ORG_ROUTES, ids=[r for r, _ in ORG_ROUTES])
+def test_anonymous_gets_404_or_login(personas: Personas, route: str, pattern: URLPattern) -> None:
+    url = fill(route, personas)
+    client = Client()
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404 or _is_login_redirect(response), (
+            f"{method.upper()} {url}: {response.status_code}"
+        )
+
+
+@pytest.mark.parametrize(("route", "pattern"), ORG_ROUTES, ids=[r for r, _ in ORG_ROUTES])
+def test_org_pages_use_org_view(route: str, pattern: URLPattern) -> None:
+    """Every page under /o/<org_slug>/ resolves the membership through access.org_view."""
+    assert getattr(pattern.callback, "org_view", False), f"{route} is not decorated by org_view"
+
+
+def _guarded(kind: str) -> list[tuple[str, URLPattern]]:
+    """Routes some persona role may not read (kind "read") or write (kind "write")."""
+    result = []
+    for route, pattern in ORG_ROUTES:
+        perm = getattr(pattern.callback, f"{kind}_perm", None)
+        if perm is not None and not all(has_perm(role, Perm(perm)) for role in Role):
+            result.append((route, pattern))
+    return result
+
+
+WRITE_GUARDED = _guarded("write")
+READ_GUARDED = _guarded("read")
+
+
+def _members_lacking(personas: Personas, perm: Perm) -> list[Membership]:
+    users = [personas.owner, personas.admin, personas.analyst, personas.agent, personas.viewer]
+    lacking = [personas.membership(u) for u in users]
+    return [m for m in lacking if not has_perm(m.role, perm)]
+
+
+@pytest.mark.parametrize(("route", "pattern"), WRITE_GUARDED, ids=[r for r, _ in WRITE_GUARDED])
+def test_role_without_write_perm_gets_403(
+    personas: Personas, route: str, pattern: URLPattern
+) -> None:
+    perm = Perm(pattern.callback.write_perm)  # type: ignore[attr-defined]
+    members = _members_lacking(personas, perm)
+    assert any(m.role == Role.VIEWER for m in members)
+    objects: dict[str, Model] = {}
+    url = fill(route, personas, objects)
+    for membership in members:
+        response = personas.client_for(membership.user).post(url, {"name": "x"})
+        assert response.status_code == 403, f"{membership.role} POST {url}"
+    for obj in objects.values():  # nothing was changed away
+        assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize(("route", "pattern"), READ_GUARDED, ids=[r for r, _ in READ_GUARDED])
+def test_role_without_read_perm_gets_403(
+    personas: Personas, route: str, pattern: URLPattern
+) -> None:
+    perm = Perm(pattern.callback.read_perm)  # type: ignore[attr-defined]
+    url = fill(route, personas)
+    for membership in _members_lacking(personas, perm):
+        response = personas.client_for(membership.user).get(url)
+        assert response.status_code == 403, f"{membership.role} GET {url}"
+
+
+# --- API -------------------------------------------------------------------------------------
+
+
+def api_operations() -> list[tuple[str, str]]:
+    """(METHOD, path template) of every operation in the OpenAPI document."""
+    paths = api.get_openapi_schema()["paths"]
+    ops = [
+        (method.upper(), path)
+        for path, item in paths.items()
+        for method in item
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+    assert ops, "the API has no operations: the walker is broken"
+    return sorted(ops)
+
+
+API_OPERATIONS = api_operations()
+API_IDS = [f"{m} {p}" for m, p in API_OPERATIONS]
+API_OBJECT_OPERATIONS = [(m, p) for m, p in API_OPERATIONS if "{" in p]
+API_WRITE_OPERATIONS = [(m, p) for m, p in API_OPERATIONS if m in UNSAFE]
+
+
+def fill_api(path: str, personas: Personas, objects: dict[str, Model]) -> str:
+    def value(match: re.Match[str]) -> str:
+        name = match["name"]
+        if name in API_OBJECT_FACTORIES:
+            if name not in objects:
+                objects[name] = API_OBJECT_FACTORIES[name](personas)
+            return str(objects[name].pk)
+        return str(uuid.uuid4())
+
+    return API_PARAM_RE.sub(value, path)
+
+
+def test_every_api_object_param_has_a_factory() -> None:
+    missing = {
+        m["name"] for _, path in API_OBJECT_OPERATIONS for m in API_PARAM_RE.finditer(path)
+    } - set(API_OBJECT_FACTORIES)
+    assert not missing, f"add factories for {sorted(missing)} to API_OBJECT_FACTORIES"
+
+
+@pytest.mark.parametrize(("method", "path"), API_OPERATIONS, ids=API_IDS)
+def test_api_without_key_is_401(personas: Personas, method: str, path: str) -> None:
+    url = fill_api(path, personas, {})
+    response = ApiClient().request(method, url, API_BODIES.get((method, path), {}))
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), API_OBJECT_OPERATIONS, ids=[f"{m} {p}" for m, p in API_OBJECT_OPERATIONS]
+)
+def test_api_other_orgs_key_gets_404(personas: Personas, method: str, path: str) -> None:
+    objects: dict[str, Model] = {}
+    url = fill_api(path, personas, objects)
+    if method == "GET":  # the org's own key finds it, so the 404 below is about the org
+        assert ApiClient(make_keys(personas.org).read).get(url).status_code == 200
+    other = make_keys(personas.other_org)
+    secret = other.write if method in UNSAFE else other.read
+    response = ApiClient(secret).request(method, url, API_BODIES.get((method, path), {}))
+    assert response.status_code == 404, response.content
+    for obj in objects.values():
+        assert type(obj).objects.filter(pk=obj.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), API_WRITE_OPERATIONS, ids=[f"{m} {p}" for m, p in API_WRITE_OPERATIONS]
+)
+def test_api_read_key_cannot_write(personas: Personas, method: str, path: str) -> None:
+    objects: dict[str, Model] = {}
+    url = fill_api(path, personas, objects)
+    keys = make_keys(personas.org)
+    response = ApiClient(keys.read).request(method, url, API_BODIES.get((method, path), {}))
+    assert response.status_code == 403, response.content
+    for obj in objects.values():
+        assert type(obj).objects.filter(pk=obj.pk).exists()
