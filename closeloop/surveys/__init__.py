@@ -1,0 +1,1 @@
+"""Survey definitions: schema, question types, logic, piping, serialization and templates."""
