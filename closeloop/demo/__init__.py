@@ -1,0 +1,1 @@
+"""Demo data: a realistic organization to try closeloop with (`closeloop demo`)."""
