@@ -62,6 +62,12 @@ class SurveyVersion(BaseModel):
         ordering = ["survey", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["survey", "number"], name="uniq_survey_version"),
+            # At most one draft: services lock the survey row before creating one.
+            models.UniqueConstraint(
+                fields=["survey"],
+                condition=models.Q(published_at__isnull=True),
+                name="uniq_survey_draft",
+            ),
         ]
 
     def __str__(self) -> str:

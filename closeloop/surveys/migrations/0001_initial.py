@@ -63,6 +63,10 @@ class Migration(migrations.Migration):
             model_name='surveyversion',
             constraint=models.UniqueConstraint(fields=('survey', 'number'), name='uniq_survey_version'),
         ),
+        migrations.AddConstraint(
+            model_name='surveyversion',
+            constraint=models.UniqueConstraint(condition=models.Q(('published_at__isnull', True)), fields=('survey',), name='uniq_survey_draft'),
+        ),
         migrations.AddIndex(
             model_name='survey',
             index=models.Index(fields=['organization', 'status'], name='surveys_sur_organiz_614e5e_idx'),
