@@ -1,4 +1,5 @@
-"""The `closeloop` command: demo, serve, worker, migrate, createorg, check, apikey, manage."""
+"""The `closeloop` command: demo, serve, worker, migrate, createorg, check, apikey, survey,
+manage."""
 
 from __future__ import annotations
 
@@ -347,6 +348,20 @@ def cmd_apikey_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_survey_import(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.surveys.cli import survey_import_command
+
+    return survey_import_command(args.file, args.org, args.format, args.name)
+
+
+def cmd_survey_export(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.surveys.cli import survey_export_command
+
+    return survey_export_command(args.survey_id, args.format, args.version)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
     from django.core.management import execute_from_command_line
@@ -463,6 +478,33 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--scope", required=True, choices=["read", "write"])
     create.add_argument("--name", default="Command line", help="a name to recognise the key by")
     create.set_defaults(func=cmd_apikey_create)
+
+    survey = sub.add_parser(
+        "survey",
+        help="import or export survey definitions (JSON or YAML)",
+        description="Keep surveys in a git repository: import a definition file into an "
+        "organization, or print a survey's definition.",
+    )
+    survey_sub = survey.add_subparsers(dest="survey_command", metavar="ACTION", required=True)
+    s_import = survey_sub.add_parser(
+        "import",
+        help="create a survey (or a new draft of one) from a JSON or YAML file",
+        description="Import a survey definition file; prints the new survey's id.",
+    )
+    s_import.add_argument("file", help="path to a .json, .yaml or .yml file")
+    s_import.add_argument("--org", required=True, help="the organization's slug")
+    s_import.add_argument("--format", choices=["json", "yaml"], help="default: from the extension")
+    s_import.add_argument("--name", help="survey name (default: from the file)")
+    s_import.set_defaults(func=cmd_survey_import)
+    s_export = survey_sub.add_parser(
+        "export",
+        help="print a survey's definition as JSON or YAML",
+        description="Print a survey's definition (its newest version, or --version N).",
+    )
+    s_export.add_argument("survey_id", help="the survey's id (a UUID)")
+    s_export.add_argument("--format", choices=["json", "yaml"], default="yaml")
+    s_export.add_argument("--version", type=_positive_int, help="a version number")
+    s_export.set_defaults(func=cmd_survey_export)
 
     manage = sub.add_parser(
         "manage",

@@ -199,3 +199,63 @@ def test_check_fails_when_smtp_is_unreachable(
     report = capsys.readouterr().out
     assert code == 1
     assert "FAIL  email delivery" in report
+
+
+def test_survey_import_then_export_round_trips(
+    db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import yaml
+
+    from closeloop.surveys.models import Survey
+    from closeloop.surveys.serialization import dump_definition, load_definition
+    from closeloop.surveys.templates_library import get_template
+
+    cli.main(
+        [
+            "createorg",
+            "--name",
+            "Survey Shop",
+            "--owner-email",
+            "s@shop.test",
+            "--password",
+            "a-long-unusual-passphrase-9",
+        ]
+    )
+    slug = capsys.readouterr().out.strip()
+    source = tmp_path / "nps.yaml"
+    source.write_text(dump_definition(get_template("nps"), "yaml"), encoding="utf-8")
+
+    assert (
+        cli.main(["survey", "import", str(source), "--org", slug, "--name", "Post-purchase"]) == 0
+    )
+    survey = Survey.objects.get(organization__slug=slug)
+    assert survey.name == "Post-purchase"
+    capsys.readouterr()
+
+    assert cli.main(["survey", "export", str(survey.id), "--format", "yaml"]) == 0
+    exported = capsys.readouterr().out
+    document = yaml.safe_load(exported)
+    assert document["name"] == "Post-purchase"
+    assert load_definition(yaml.safe_dump(document["definition"]), "yaml") == get_template("nps")
+
+
+def test_survey_import_reports_a_broken_file(
+    db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli.main(
+        [
+            "createorg",
+            "--name",
+            "Broken Shop",
+            "--owner-email",
+            "b@shop.test",
+            "--password",
+            "a-long-unusual-passphrase-9",
+        ]
+    )
+    slug = capsys.readouterr().out.strip()
+    source = tmp_path / "broken.yaml"
+    source.write_text("pages:\n  - key: p1\n    questions: [\n", encoding="utf-8")
+    code = cli.main(["survey", "import", str(source), "--org", slug])
+    assert code != 0
+    assert "broken.yaml" in capsys.readouterr().err
