@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.choices import ApiKeyScope, Role
 from closeloop.accounts.models import Membership, Organization, Team
+from closeloop.core.verbs import verb_label
 
 
 def language_choices() -> list[tuple[str, Any]]:
@@ -300,4 +301,4 @@ class AuditFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["verb"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("All actions")), *((v, v) for v in verbs)]
+        field.choices = [("", _("All actions")), *((v, verb_label(v)) for v in verbs)]

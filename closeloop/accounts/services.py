@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -66,8 +66,10 @@ def organization_create(
         default_language=default_language,
     )
     membership = Membership.objects.create(organization=org, user=owner, role=Role.OWNER)
-    for slug, label in DEFAULT_TEAMS:
-        Team.objects.create(organization=org, slug=slug, name=str(label))
+    # Default team names are data the org can rename, written in the org's own language.
+    with translation.override(default_language):
+        for slug, label in DEFAULT_TEAMS:
+            Team.objects.create(organization=org, slug=slug, name=str(label))
     activity_record(organization=org, actor=owner, verb="organization.created", target=org)
     activity_record(
         organization=org,

@@ -71,6 +71,12 @@ class Activity(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("activity records cannot be deleted")
 
+    @property
+    def verb_label(self) -> str:
+        from closeloop.core.verbs import verb_label
+
+        return verb_label(self.verb)
+
 
 class WorkerHeartbeat(models.Model):
     """A worker process says it is alive; tasks claimed by a silent worker are run again."""
