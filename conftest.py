@@ -13,6 +13,9 @@ from closeloop.accounts.choices import Role
 from closeloop.accounts.models import Membership, Organization, User
 from closeloop.accounts.services import organization_create
 from closeloop.accounts.tests.factories import PASSWORD, MembershipFactory, UserFactory
+from closeloop.core.i18n import compile_catalogs
+
+compile_catalogs()
 
 
 @dataclass

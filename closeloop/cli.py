@@ -46,6 +46,10 @@ def _setup_django() -> None:
         django.setup()
     except ConfigError as exc:
         _fail(f"configuration error: {exc}", 2)
+    from closeloop.core.i18n import compile_catalogs
+
+    with contextlib.suppress(OSError):  # a read-only install keeps the catalogs it shipped with
+        compile_catalogs()
 
 
 # --- argument types -------------------------------------------------------------------------
