@@ -26,7 +26,10 @@ from closeloop.accounts.services import api_key_create, invitation_create, team_
 from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
 from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
+from closeloop.contacts.tests.factories import make_contact, make_import, make_segment
 from closeloop.integrations.models import MailboxMessage
+from closeloop.responses.testing import isolation_response
+from closeloop.surveys.services import survey_create
 from conftest import Personas
 
 ORG_PARAM = "org_slug"
@@ -51,16 +54,27 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
         to=["owner@acme.test"],
         subject="Isolation",
     ),
+    "survey_id": lambda p: survey_create(organization=p.org, actor=None, name="Isolation"),
+    "contact_id": lambda p: make_contact(p.org, first_name="Isolation"),
+    "segment_id": lambda p: make_segment(p.org),
+    "import_id": lambda p: make_import(p.org),
+    "response_id": lambda p: isolation_response(p.org),
 }
 
 # API path parameter name -> a real object of the personas' organization.
 API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "team_id": OBJECT_FACTORIES["team_id"],
+    "survey_id": OBJECT_FACTORIES["survey_id"],
+    "contact_id": OBJECT_FACTORIES["contact_id"],
+    "segment_id": OBJECT_FACTORIES["segment_id"],
+    "response_id": OBJECT_FACTORIES["response_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:
 # without one, validation (422) would answer before the object lookup (404).
-API_BODIES: dict[tuple[str, str], Any] = {}
+API_BODIES: dict[tuple[str, str], Any] = {
+    ("POST", "/api/v1/surveys/{survey_id}/responses"): {"answers": {"q1": 9}},
+}
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 

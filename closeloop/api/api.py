@@ -19,10 +19,16 @@ from closeloop.api.errors import (
     method_not_allowed,
     not_found_view,
 )
+from closeloop.contacts.api import router as contacts_router
+from closeloop.responses.api import router as responses_router
+from closeloop.surveys.api import router as surveys_router
 
 # Every app's router, in the order they appear in the docs. Add new apps here.
 ROUTERS: list[tuple[str, Router]] = [
     ("/", accounts_router),
+    ("/", surveys_router),
+    ("/", responses_router),
+    ("/", contacts_router),
 ]
 
 DESCRIPTION = (

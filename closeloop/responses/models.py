@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.core.models import OrgOwnedModel
@@ -14,7 +15,9 @@ from closeloop.responses.choices import Channel, ResponseStatus
 class PersonalLink(OrgOwnedModel):
     """A link for one contact: an unguessable token (stored hashed) that ties answers to them."""
 
-    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="personal_links")
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="personal_links"
+    )
     contact_id = models.UUIDField(null=True, blank=True, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
@@ -30,14 +33,20 @@ class Response(models.Model):
     """A respondent's answers to one survey version; partial until completed."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.CASCADE, related_name="+"
+    )
     survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="responses")
-    version = models.ForeignKey("surveys.SurveyVersion", on_delete=models.PROTECT, related_name="responses")
+    version = models.ForeignKey(
+        "surveys.SurveyVersion", on_delete=models.PROTECT, related_name="responses"
+    )
     contact_id = models.UUIDField(null=True, blank=True, db_index=True)
     personal_link = models.ForeignKey(
         PersonalLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="responses"
     )
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.LINK)
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.LINK
+    )
     touchpoint_id = models.UUIDField(null=True, blank=True)
     language = models.CharField(_("language"), max_length=10)
     status = models.CharField(
@@ -51,6 +60,11 @@ class Response(models.Model):
     # The browser keeps the raw token in a cookie to resume; we keep its hash.
     resume_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
     idempotency_key = models.CharField(max_length=100, blank=True)
+    # The form nonce of the POST that created the response and of the last page accepted: a
+    # repeated POST (double click, reload) of the same rendered form is recognised and ignored.
+    start_nonce = models.CharField(max_length=40, blank=True)
+    last_nonce = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     started_at = models.DateTimeField()
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -60,12 +74,19 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["survey", "status", "completed_at"]),
             models.Index(fields=["organization", "completed_at"]),
+            models.Index(fields=["organization", "-started_at"]),
+            models.Index(fields=["survey", "created_at", "id"]),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["survey", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="uniq_response_idempotency",
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "start_nonce"],
+                condition=~models.Q(start_nonce=""),
+                name="uniq_response_start_nonce",
             ),
         ]
 
@@ -97,4 +118,5 @@ class AnswerFact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.question_key}={self.number if self.number is not None else self.choice or self.text[:20]}"
+        value = self.number if self.number is not None else self.choice or self.text[:20]
+        return f"{self.question_key}={value}"
