@@ -173,3 +173,16 @@ def get_email(name: str, default: str) -> EmailConfig:
         use_tls=parts.scheme == "smtp+tls" or query.get("tls") == ["true"],
         use_ssl=parts.scheme == "smtps",
     )
+
+
+def get_cache(name: str, default: str) -> dict[str, Any]:
+    """Parse CACHE_URL: locmem:// (one process), redis://host:port/db (shared by every process)."""
+    value = get_str(name, default)
+    scheme = urlsplit(value).scheme
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if scheme in {"redis", "rediss"}:
+        if not urlsplit(value).hostname:
+            raise ConfigError(name, "a Redis URL needs a host, e.g. redis://127.0.0.1:6379/0")
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": value}
+    raise ConfigError(name, f"unsupported cache {value!r}: use locmem:// or redis://host:6379/0")

@@ -32,6 +32,8 @@ def _start(tmp_path: Path, **variables: str) -> subprocess.CompletedProcess[str]
         ("BASE_URL", "cx.example.com", "expected an http(s) URL"),
         ("SECRET_KEY", "too-short", "at least 32 characters"),
         ("WORKER_STALE_SECONDS", "soon", "whole number"),
+        ("CACHE_URL", "memcached://x", "unsupported cache"),
+        ("CACHE_URL", "redis://", "needs a host"),
     ],
 )
 def test_bad_variable_stops_startup_naming_it(
