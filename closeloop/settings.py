@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "closeloop.core",
     "closeloop.accounts",
     "closeloop.integrations",
+    "closeloop.contacts",
     "closeloop.surveys",
     "closeloop.responses",
     "closeloop.api",
@@ -195,6 +196,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# Rate limits of the public survey pages and the widget live in this cache: per process with
+# locmem://, shared by every web process with redis://.
+CACHES = {"default": env.get_cache("CACHE_URL", "locmem://")}
+# Public survey page POSTs allowed per minute from one IP address, and to one survey overall.
+SURVEY_RATE_LIMIT_PER_IP = env.get_int("SURVEY_RATE_LIMIT_PER_IP", 60, minimum=1)
+SURVEY_RATE_LIMIT_PER_SURVEY = env.get_int("SURVEY_RATE_LIMIT_PER_SURVEY", 3000, minimum=1)
 # API pagination: default and maximum page sizes.
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 200

@@ -5,8 +5,10 @@ from closeloop.api.api import api
 urlpatterns = [
     path("", include("closeloop.accounts.urls")),
     path("", include("closeloop.responses.public_urls")),
+    path("", include("closeloop.contacts.public_urls")),
     path("o/<slug:org_slug>/surveys/", include("closeloop.surveys.urls")),
     path("o/<slug:org_slug>/responses/", include("closeloop.responses.urls")),
+    path("o/<slug:org_slug>/contacts/", include("closeloop.contacts.urls")),
     path("o/<slug:org_slug>/mailbox/", include("closeloop.integrations.urls")),
     path("api/v1/", api.urls),
 ]

@@ -21,6 +21,7 @@ from closeloop.accounts.services import (
     organization_create,
     team_set_members,
 )
+from closeloop.demo.contacts import seed_demo_contacts
 
 DEMO_PASSWORD = "closeloop-demo"
 OWNER_EMAIL = "demo@closeloop.local"
@@ -170,7 +171,12 @@ def seed_bangkok() -> None:
     api_key_create(organization=org, name="BI dashboard", scope=ApiKeyScope.READ, created_by=owner)
 
 
-SEED_STEPS: list[Callable[[], None]] = [seed_people, seed_seoul, seed_bangkok]
+SEED_STEPS: list[Callable[[], None]] = [
+    seed_people,
+    seed_seoul,
+    seed_bangkok,
+    seed_demo_contacts,
+]
 
 
 def seed_demo() -> None:
