@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "closeloop.contacts",
     "closeloop.surveys",
     "closeloop.responses",
+    "closeloop.distribution",
     "closeloop.api",
 ]
 

@@ -10,5 +10,6 @@ urlpatterns = [
     path("o/<slug:org_slug>/responses/", include("closeloop.responses.urls")),
     path("o/<slug:org_slug>/contacts/", include("closeloop.contacts.urls")),
     path("o/<slug:org_slug>/mailbox/", include("closeloop.integrations.urls")),
+    path("o/<slug:org_slug>/journey/", include("closeloop.distribution.urls_journey")),
     path("api/v1/", api.urls),
 ]

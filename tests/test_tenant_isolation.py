@@ -27,6 +27,7 @@ from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
 from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
 from closeloop.contacts.tests.factories import make_contact, make_import, make_segment
+from closeloop.distribution.tests.journey_factories import isolation_post, isolation_touchpoint
 from closeloop.integrations.models import MailboxMessage
 from closeloop.responses.testing import isolation_response
 from closeloop.surveys.services import survey_create
@@ -59,6 +60,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "segment_id": lambda p: make_segment(p.org),
     "import_id": lambda p: make_import(p.org),
     "response_id": lambda p: isolation_response(p.org),
+    "touchpoint_id": lambda p: isolation_touchpoint(p.org),
+    "listening_post_id": lambda p: isolation_post(p.org),
 }
 
 # API path parameter name -> a real object of the personas' organization.
@@ -68,12 +71,15 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "contact_id": OBJECT_FACTORIES["contact_id"],
     "segment_id": OBJECT_FACTORIES["segment_id"],
     "response_id": OBJECT_FACTORIES["response_id"],
+    "touchpoint_id": OBJECT_FACTORIES["touchpoint_id"],
+    "listening_post_id": OBJECT_FACTORIES["listening_post_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:
 # without one, validation (422) would answer before the object lookup (404).
 API_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/surveys/{survey_id}/responses"): {"answers": {"q1": 9}},
+    ("POST", "/api/v1/touchpoints/{touchpoint_id}/listening-posts"): {
 }
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")

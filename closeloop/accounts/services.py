@@ -22,6 +22,7 @@ from closeloop.accounts.models import (
     TeamMember,
     User,
 )
+from closeloop.accounts.setup import run_org_setups
 from closeloop.core.errors import ConflictError, DomainError
 from closeloop.core.services import activity_record
 from closeloop.lib.tokens import hash_token, new_token
@@ -70,6 +71,7 @@ def organization_create(
     with translation.override(default_language):
         for slug, label in DEFAULT_TEAMS:
             Team.objects.create(organization=org, slug=slug, name=str(label))
+    run_org_setups(org)
     activity_record(organization=org, actor=owner, verb="organization.created", target=org)
     activity_record(
         organization=org,

@@ -20,6 +20,7 @@ from closeloop.api.errors import (
     not_found_view,
 )
 from closeloop.contacts.api import router as contacts_router
+from closeloop.distribution.api_journey import router as journey_router
 from closeloop.responses.api import router as responses_router
 from closeloop.surveys.api import router as surveys_router
 
@@ -29,6 +30,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", surveys_router),
     ("/", responses_router),
     ("/", contacts_router),
+    ("/", journey_router),
 ]
 
 DESCRIPTION = (

@@ -23,6 +23,8 @@ class PersonalLink(OrgOwnedModel):
     channel = models.CharField(max_length=20, choices=Channel.choices, default=Channel.EMAIL)
     language = models.CharField(max_length=10, blank=True)
     hidden = models.JSONField(default=dict, blank=True)
+    # Where the contact was asked (a distribution Touchpoint); their response counts there.
+    touchpoint_id = models.UUIDField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import trans_real
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from closeloop.distribution.journey_selectors import touchpoint_id_for_key
 from closeloop.responses import ratelimit
 from closeloop.responses.choices import Channel, ResponseStatus
 from closeloop.responses.forms import FormData, answers_to_form
@@ -55,7 +56,7 @@ MAX_BODY_BYTES = 64 * 1024
 HONEYPOT = "website"
 # One-click aliases: `?nps=9` answers the first question when it is of that type.
 ONE_CLICK_TYPES = ("nps", "csat", "ces", "rating")
-RESERVED_PARAMS = frozenset({"lang", "new", "done"})
+RESERVED_PARAMS = frozenset({"lang", "new", "done", "tp", "ch"})
 
 
 @dataclass
@@ -178,6 +179,10 @@ def _carry(request: HttpRequest, definition: SurveyDefinition, language: str) ->
     params["lang"] = language
     if request.GET.get("new") == "1":
         params["new"] = "1"
+    # The touchpoint and channel of a shared link or QR code, kept until the response starts.
+    for name in ("tp", "ch"):
+        if request.GET.get(name):
+            params[name] = request.GET[name][:60]
     return params
 
 
@@ -472,9 +477,16 @@ def _metadata(request: HttpRequest) -> dict[str, Any]:
 def _start(
     request: HttpRequest, link: Link, definition: SurveyDefinition, language: str, nonce: str
 ) -> tuple[Response, str]:
+    if link.personal is not None:
+        channel = link.personal.channel
+    else:
+        channel = Channel.QR if request.GET.get("ch") == "qr" else Channel.LINK
     return response_start(
         survey=link.survey,
-        channel=link.personal.channel if link.personal is not None else Channel.LINK,
+        channel=channel,
+        touchpoint_id=touchpoint_id_for_key(
+            organization_id=link.survey.organization_id, key=request.GET.get("tp", "")
+        ),
         language=language,
         hidden=_hidden_from_query(request, definition),
         metadata=_metadata(request),

@@ -114,6 +114,7 @@ def response_start(
     metadata: dict[str, Any],
     personal_link: PersonalLink | None = None,
     contact_id: uuid.UUID | None = None,
+    touchpoint_id: uuid.UUID | None = None,
     start_nonce: str = "",
 ) -> tuple[Response, str]:
     """Start a partial response at the first page; returns it and the raw resume token."""
@@ -122,6 +123,7 @@ def response_start(
     if personal_link is not None:
         hidden = {**personal_link.hidden, **hidden}
         contact_id = contact_id or personal_link.contact_id
+        touchpoint_id = touchpoint_id or personal_link.touchpoint_id
     hidden = clean_hidden(definition, hidden)
     if language not in definition.languages:
         language = definition.default_language
@@ -135,6 +137,7 @@ def response_start(
         contact_id=contact_id,
         personal_link=personal_link,
         channel=channel,
+        touchpoint_id=touchpoint_id,
         language=language,
         hidden=hidden,
         metadata=_clean_metadata(metadata),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.test import Client
 from django.utils import timezone
@@ -15,6 +15,9 @@ from closeloop.responses.models import PersonalLink, Response
 from closeloop.responses.testing import form_state
 from closeloop.surveys.models import Survey
 from closeloop.surveys.services import survey_close
+
+if TYPE_CHECKING:
+    from conftest import Personas
 
 
 def url(survey: Survey, query: str = "") -> str:
@@ -256,3 +259,23 @@ def test_page_is_small(five: Survey) -> None:
         assert total < 50 * 1024, total
         key, nonce = form_state(html)
         client.post(url(five), {"_page": key, "_nonce": nonce, **data})
+
+
+def test_a_touchpoint_link_or_qr_code_records_where_the_answer_came_from(
+    survey: Survey, personas: Personas
+) -> None:
+    from closeloop.distribution.journey_services import touchpoints_ensure_defaults
+    from closeloop.distribution.models import Touchpoint
+
+    touchpoints_ensure_defaults(organization=personas.org)
+    delivery = Touchpoint.objects.get(organization=personas.org, key="delivery")
+
+    scanned = answer(Client(), url(survey, "tp=delivery&ch=qr"), {"q1": "8"})
+    assert scanned.status_code == 303
+    response = Response.objects.get()
+    assert response.touchpoint_id == delivery.pk
+    assert response.channel == "qr"
+
+    answer(Client(), url(survey, "tp=no-such-touchpoint"), {"q1": "3"})
+    other = Response.objects.exclude(pk=response.pk).get()
+    assert other.touchpoint_id is None and other.channel == "link"
