@@ -28,6 +28,7 @@ from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
 from closeloop.contacts.tests.factories import make_contact, make_import, make_segment
 from closeloop.distribution.tests.journey_factories import isolation_post, isolation_touchpoint
+from closeloop.distribution.tests.widget_factories import isolation_widget
 from closeloop.integrations.models import MailboxMessage
 from closeloop.responses.testing import isolation_response
 from closeloop.surveys.services import survey_create
@@ -62,6 +63,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "response_id": lambda p: isolation_response(p.org),
     "touchpoint_id": lambda p: isolation_touchpoint(p.org),
     "listening_post_id": lambda p: isolation_post(p.org),
+    "widget_id": lambda p: isolation_widget(p.org),
 }
 
 # API path parameter name -> a real object of the personas' organization.
@@ -73,6 +75,7 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "response_id": OBJECT_FACTORIES["response_id"],
     "touchpoint_id": OBJECT_FACTORIES["touchpoint_id"],
     "listening_post_id": OBJECT_FACTORIES["listening_post_id"],
+    "widget_id": OBJECT_FACTORIES["widget_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:

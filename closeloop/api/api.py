@@ -21,6 +21,7 @@ from closeloop.api.errors import (
 )
 from closeloop.contacts.api import router as contacts_router
 from closeloop.distribution.api_journey import router as journey_router
+from closeloop.distribution.api_widgets import router as widgets_router
 from closeloop.responses.api import router as responses_router
 from closeloop.surveys.api import router as surveys_router
 
@@ -31,6 +32,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", responses_router),
     ("/", contacts_router),
     ("/", journey_router),
+    ("/", widgets_router),
 ]
 
 DESCRIPTION = (

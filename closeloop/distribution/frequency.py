@@ -7,6 +7,7 @@ contact is never worn out by one channel while another respects the limits.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -71,7 +72,7 @@ def frequency_check(
     contact: Contact,
     channel: str,
     now: dt.datetime | None = None,
-    exclude_invitation_id: object | None = None,
+    exclude_invitation_id: uuid.UUID | str | None = None,
 ) -> SuppressionReason | None:
     """None if the contact may be invited now; otherwise the rule that stops it."""
     from closeloop.responses.choices import ResponseStatus

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import uuid
 import hashlib
 import hmac
 from typing import TYPE_CHECKING
@@ -139,7 +140,7 @@ def invitation_create(
 
 
 def invitation_advance(
-    *, invitation_id: object, status: str, at: dt.datetime | None = None, error: str = ""
+    *, invitation_id: uuid.UUID | str, status: str, at: dt.datetime | None = None, error: str = ""
 ) -> bool:
     """Move an invitation forward (sent, opened, started, completed) or to a final state
     (bounced, failed, unsubscribed); never backwards. True if the status changed."""
