@@ -11,6 +11,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/contacts/", include("closeloop.contacts.urls")),
     path("o/<slug:org_slug>/mailbox/", include("closeloop.integrations.urls")),
     path("o/<slug:org_slug>/journey/", include("closeloop.distribution.urls_journey")),
+    path("o/<slug:org_slug>/events/", include("closeloop.distribution.urls_events")),
     path("o/<slug:org_slug>/widgets/", include("closeloop.distribution.urls_widgets")),
     path("", include("closeloop.distribution.urls_widget_public")),
     path("api/v1/", api.urls),

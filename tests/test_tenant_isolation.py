@@ -27,6 +27,7 @@ from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
 from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
 from closeloop.contacts.tests.factories import make_contact, make_import, make_segment
+from closeloop.distribution.tests.events_factories import isolation_event, isolation_rule
 from closeloop.distribution.tests.journey_factories import isolation_post, isolation_touchpoint
 from closeloop.distribution.tests.widget_factories import isolation_widget
 from closeloop.integrations.models import MailboxMessage
@@ -64,6 +65,9 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "touchpoint_id": lambda p: isolation_touchpoint(p.org),
     "listening_post_id": lambda p: isolation_post(p.org),
     "widget_id": lambda p: isolation_widget(p.org),
+    "event_id": lambda p: isolation_event(p.org),
+    "rule_id": lambda p: isolation_rule(p.org),
+    "automation_rule_id": lambda p: make_rule(p.org, [], name="Isolation rule"),
 }
 
 # API path parameter name -> a real object of the personas' organization.
@@ -76,6 +80,9 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "touchpoint_id": OBJECT_FACTORIES["touchpoint_id"],
     "listening_post_id": OBJECT_FACTORIES["listening_post_id"],
     "widget_id": OBJECT_FACTORIES["widget_id"],
+    "event_id": OBJECT_FACTORIES["event_id"],
+    "rule_id": OBJECT_FACTORIES["rule_id"],
+    "automation_rule_id": OBJECT_FACTORIES["automation_rule_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:
@@ -83,6 +90,7 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
 API_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/surveys/{survey_id}/responses"): {"answers": {"q1": 9}},
     ("POST", "/api/v1/touchpoints/{touchpoint_id}/listening-posts"): {
+    ("PUT", "/api/v1/surveys/{survey_id}/frequency-policy"): {"min_days_between": 30},
 }
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
