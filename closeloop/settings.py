@@ -158,6 +158,7 @@ if _email.host:
 MAILERS = {"default": {"BACKEND": _email.backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = env.get_str("DEFAULT_FROM_EMAIL", "closeloop <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_RATE_PER_MINUTE = env.get_int("EMAIL_RATE_PER_MINUTE", 120, minimum=1)  # per organization
 
 TASKS = {
     "default": {

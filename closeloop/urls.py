@@ -11,8 +11,10 @@ urlpatterns = [
     path("o/<slug:org_slug>/contacts/", include("closeloop.contacts.urls")),
     path("o/<slug:org_slug>/mailbox/", include("closeloop.integrations.urls")),
     path("o/<slug:org_slug>/journey/", include("closeloop.distribution.urls_journey")),
+    path("o/<slug:org_slug>/campaigns/", include("closeloop.distribution.urls_campaigns")),
     path("o/<slug:org_slug>/events/", include("closeloop.distribution.urls_events")),
     path("o/<slug:org_slug>/widgets/", include("closeloop.distribution.urls_widgets")),
     path("", include("closeloop.distribution.urls_widget_public")),
+    path("", include("closeloop.distribution.urls_tracking")),
     path("api/v1/", api.urls),
 ]

@@ -27,6 +27,9 @@ from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
 from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
 from closeloop.contacts.tests.factories import make_contact, make_import, make_segment
+from closeloop.distribution.tests.campaigns_factories import (
+    isolation_campaign,
+    isolation_email_template,
 from closeloop.distribution.tests.events_factories import isolation_event, isolation_rule
 from closeloop.distribution.tests.journey_factories import isolation_post, isolation_touchpoint
 from closeloop.distribution.tests.widget_factories import isolation_widget
@@ -68,6 +71,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "event_id": lambda p: isolation_event(p.org),
     "rule_id": lambda p: isolation_rule(p.org),
     "automation_rule_id": lambda p: make_rule(p.org, [], name="Isolation rule"),
+    "campaign_id": lambda p: isolation_campaign(p.org),
+    "email_template_id": lambda p: isolation_email_template(p.org),
 }
 
 # API path parameter name -> a real object of the personas' organization.
@@ -83,6 +88,7 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "event_id": OBJECT_FACTORIES["event_id"],
     "rule_id": OBJECT_FACTORIES["rule_id"],
     "automation_rule_id": OBJECT_FACTORIES["automation_rule_id"],
+    "campaign_id": OBJECT_FACTORIES["campaign_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:

@@ -20,6 +20,7 @@ from closeloop.api.errors import (
     not_found_view,
 )
 from closeloop.contacts.api import router as contacts_router
+from closeloop.distribution.api_campaigns import router as campaigns_router
 from closeloop.distribution.api_events import router as events_router
 from closeloop.distribution.api_journey import router as journey_router
 from closeloop.distribution.api_widgets import router as widgets_router
@@ -32,6 +33,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", surveys_router),
     ("/", responses_router),
     ("/", contacts_router),
+    ("/", campaigns_router),
     ("/", journey_router),
     ("/", events_router),
     ("/", widgets_router),

@@ -147,6 +147,12 @@ def response_start(
         started_at=now,
         created_at=now,
     )
+    events.emit(
+        "response.started",
+        response_id=str(response.pk),
+        survey_id=str(survey.pk),
+        organization_id=str(survey.organization_id),
+    )
     return response, token
 
 

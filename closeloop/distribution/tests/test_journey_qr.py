@@ -14,7 +14,7 @@ from conftest import Personas
 
 
 def _setup(personas: Personas) -> tuple[str, str]:
-    touchpoint = touchpoint_create(organization=personas.org, name="Delivery")
+    touchpoint = touchpoint_create(organization=personas.org, name="Parcel drop-off")
     survey = make_survey(personas.org, name="Parcel")
     listening_post_add(touchpoint=touchpoint, survey=survey, channel=ListeningChannel.QR)
     url = reverse(
@@ -26,7 +26,7 @@ def _setup(personas: Personas) -> tuple[str, str]:
         },
     )
     link = touchpoint_link(survey=survey, touchpoint=touchpoint, channel=ListeningChannel.QR)
-    assert link == f"{survey_public_url(survey)}?tp=delivery&ch=qr"
+    assert link == f"{survey_public_url(survey)}?tp=parcel-drop-off&ch=qr"
     return url, link
 
 
@@ -39,13 +39,13 @@ def test_png_decodes_to_the_touchpoint_link(personas: Personas) -> None:
     response = personas.client_for(personas.viewer).get(url, {"format": "png", "download": "1"})
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    assert response["Content-Disposition"].startswith('attachment; filename="qr-parcel-delivery')
+    assert response["Content-Disposition"].startswith('attachment; filename="qr-parcel-parcel-drop-off')
     code = qr_code(link)
     assert code.error == "M"
     modules = png_modules(response.content, scale=PNG_SCALE, border=QUIET_ZONE)
     assert modules == _expected(link)
     # a code for any other link would differ
-    assert modules != _expected(link.replace("delivery", "purchase"))
+    assert modules != _expected(link.replace("parcel-drop-off", "purchase"))
 
 
 def test_svg_decodes_to_the_touchpoint_link(personas: Personas) -> None:
