@@ -9,6 +9,7 @@ from django.http import HttpRequest
 
 from closeloop.accounts.choices import Role
 from closeloop.accounts.roles import MATRIX
+from closeloop.core.navigation import navigation_for
 
 
 def shell(request: HttpRequest) -> dict[str, Any]:
@@ -23,5 +24,9 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         user.memberships.select_related("organization").order_by("organization__name")
     )
     if membership is not None:
-        context["perms_here"] = {p.value for p in MATRIX[Role(membership.role)]}
+        perms = {p.value for p in MATRIX[Role(membership.role)]}
+        context["perms_here"] = perms
+        context["nav_sections"] = navigation_for(
+            org_slug=membership.organization.slug, perms=perms, path=request.path
+        )
     return context
