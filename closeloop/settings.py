@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "closeloop.surveys",
     "closeloop.responses",
     "closeloop.distribution",
+    "closeloop.advocacy",
     "closeloop.api",
 ]
 
@@ -172,6 +173,8 @@ WORKER_HEARTBEAT_SECONDS = max(1, WORKER_STALE_SECONDS // 4)
 
 # Outbound HTTP (webhooks, Slack, Teams) refuses private and loopback addresses unless allowed.
 OUTBOUND_ALLOW_PRIVATE = env.get_bool("OUTBOUND_ALLOW_PRIVATE", False)
+# A webhook endpoint whose every attempt failed for this many days is disabled (admins emailed).
+WEBHOOK_DISABLE_AFTER_DAYS = env.get_int("WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True

@@ -16,5 +16,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/widgets/", include("closeloop.distribution.urls_widgets")),
     path("", include("closeloop.distribution.urls_widget_public")),
     path("", include("closeloop.distribution.urls_tracking")),
+    path("o/<slug:org_slug>/integrations/", include("closeloop.integrations.urls_ui")),
+    path("o/<slug:org_slug>/advocacy/", include("closeloop.advocacy.urls")),
+    path("", include("closeloop.advocacy.public_urls")),
     path("api/v1/", api.urls),
 ]

@@ -24,6 +24,7 @@ from closeloop.accounts.models import Membership
 from closeloop.accounts.roles import Perm, has_perm
 from closeloop.accounts.services import api_key_create, invitation_create, team_create
 from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
+from closeloop.advocacy.tests.factories import isolation_review_site
 from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
 from closeloop.contacts.tests.factories import make_contact, make_import, make_segment
@@ -34,6 +35,7 @@ from closeloop.distribution.tests.events_factories import isolation_event, isola
 from closeloop.distribution.tests.journey_factories import isolation_post, isolation_touchpoint
 from closeloop.distribution.tests.widget_factories import isolation_widget
 from closeloop.integrations.models import MailboxMessage
+from closeloop.integrations.tests.factories import isolation_delivery, isolation_endpoint
 from closeloop.responses.testing import isolation_response
 from closeloop.surveys.services import survey_create
 from conftest import Personas
@@ -73,6 +75,9 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "automation_rule_id": lambda p: make_rule(p.org, [], name="Isolation rule"),
     "campaign_id": lambda p: isolation_campaign(p.org),
     "email_template_id": lambda p: isolation_email_template(p.org),
+    "webhook_endpoint_id": lambda p: isolation_endpoint(p.org),
+    "delivery_id": lambda p: isolation_delivery(p.org),
+    "review_site_id": lambda p: isolation_review_site(p.org),
 }
 
 # API path parameter name -> a real object of the personas' organization.
@@ -89,6 +94,9 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "rule_id": OBJECT_FACTORIES["rule_id"],
     "automation_rule_id": OBJECT_FACTORIES["automation_rule_id"],
     "campaign_id": OBJECT_FACTORIES["campaign_id"],
+    "webhook_endpoint_id": OBJECT_FACTORIES["webhook_endpoint_id"],
+    "delivery_id": OBJECT_FACTORIES["delivery_id"],
+    "review_site_id": OBJECT_FACTORIES["review_site_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:

@@ -12,6 +12,7 @@ from ninja import NinjaAPI, Router
 from ninja.openapi.docs import Swagger
 
 from closeloop.accounts.api import router as accounts_router
+from closeloop.advocacy.api import router as advocacy_router
 from closeloop.api.auth import api_key_auth
 from closeloop.api.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -24,6 +25,7 @@ from closeloop.distribution.api_campaigns import router as campaigns_router
 from closeloop.distribution.api_events import router as events_router
 from closeloop.distribution.api_journey import router as journey_router
 from closeloop.distribution.api_widgets import router as widgets_router
+from closeloop.integrations.api import router as integrations_router
 from closeloop.responses.api import router as responses_router
 from closeloop.surveys.api import router as surveys_router
 
@@ -37,6 +39,8 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", journey_router),
     ("/", events_router),
     ("/", widgets_router),
+    ("/", integrations_router),
+    ("/", advocacy_router),
 ]
 
 DESCRIPTION = (

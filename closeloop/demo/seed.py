@@ -21,7 +21,12 @@ from closeloop.accounts.services import (
     organization_create,
     team_set_members,
 )
+from closeloop.demo.advocacy import seed_demo_advocacy
+from closeloop.demo.campaigns import seed_demo_campaigns
 from closeloop.demo.contacts import seed_demo_contacts
+from closeloop.demo.events import seed_demo_events
+from closeloop.demo.journey import seed_demo_journey
+from closeloop.demo.widgets import seed_demo_widgets
 
 DEMO_PASSWORD = "closeloop-demo"
 OWNER_EMAIL = "demo@closeloop.local"
@@ -176,6 +181,11 @@ SEED_STEPS: list[Callable[[], None]] = [
     seed_seoul,
     seed_bangkok,
     seed_demo_contacts,
+    seed_demo_journey,
+    seed_demo_widgets,
+    seed_demo_events,
+    seed_demo_campaigns,
+    seed_demo_advocacy,
 ]
 
 

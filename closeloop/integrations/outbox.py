@@ -115,6 +115,10 @@ def on_delivery(related_type: str) -> Callable[[Hook], Hook]:
     return register
 
 
+# A kind may bring its own retry schedule (webhooks follow the Standard Webhooks one).
+BACKOFFS: dict[str, Callable[[int], timedelta]] = {}
+
+
 def backoff(attempts: int) -> timedelta:
     """1 minute after the first failed attempt, then 2, 4, ... at most 6 hours."""
     factor: int = 2 ** max(0, attempts - 1)
@@ -253,7 +257,9 @@ def _finish(delivery: Delivery, now: dt.datetime, error: DeliveryError | Excepti
                 final = True
             else:
                 delivery.status = DeliveryStatus.RETRYING
-                delivery.next_attempt_at = now + backoff(delivery.attempts)
+                delivery.next_attempt_at = now + BACKOFFS.get(delivery.kind, backoff)(
+                    delivery.attempts
+                )
                 final = False
         # Fenced on the claim: a worker that lost its stale claim cannot overwrite the new owner.
         updated = Delivery.objects.filter(

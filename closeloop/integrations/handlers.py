@@ -1,0 +1,155 @@
+"""Domain events -> outbound webhooks: each subscribed event is sent to the endpoints of the
+organization that chose it, with the ids and the useful fields (imported from apps.ready)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from closeloop.accounts.models import Organization
+from closeloop.core import events
+from closeloop.integrations.notify import webhooks_dispatch
+from closeloop.integrations.webhooks import endpoints_for_event
+
+logger = logging.getLogger("closeloop.webhooks")
+
+
+def _org(organization_id: Any, event: str) -> Organization | None:
+    """The organization, only if it has an endpoint for the event (one cheap query otherwise)."""
+    if not organization_id or not endpoints_for_event(organization_id=organization_id, event=event):
+        return None
+    return Organization.objects.filter(pk=organization_id).first()
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def response_data(response_id: str) -> dict[str, Any] | None:
+    """The webhook data of a completed response: ids, survey, channel, language, scores, answers."""
+    from closeloop.responses.models import AnswerFact, Response
+
+    response = Response.objects.select_related("survey").filter(pk=response_id).first()
+    if response is None:
+        return None
+    scores: dict[str, float | None] = {
+        f.question_type: f.number
+        for f in AnswerFact.objects.filter(
+            response=response, question_type__in=["nps", "csat", "ces"], number__isnull=False
+        ).order_by("-id")
+    }
+    return {
+        "response_id": str(response.pk),
+        "survey_id": str(response.survey_id),
+        "survey_name": response.survey.name,
+        "contact_id": str(response.contact_id) if response.contact_id else None,
+        "channel": response.channel,
+        "language": response.language,
+        "touchpoint_id": str(response.touchpoint_id) if response.touchpoint_id else None,
+        "completed_at": _iso(response.completed_at),
+        "nps": int(nps) if (nps := scores.get("nps")) is not None else None,
+        "csat": scores.get("csat"),
+        "ces": scores.get("ces"),
+        "answers": response.answers,
+        "hidden": response.hidden,
+    }
+
+
+def case_data(case_id: str) -> dict[str, Any] | None:
+    """The webhook data of a case (read defensively: the cases app grows independently)."""
+    try:
+        from closeloop.cases.models import Case  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:  # pragma: no cover - the cases app is not installed
+        return None
+    case: Any = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        return None
+    data: dict[str, Any] = {"case_id": str(case.pk)}
+    for name in ("title", "status", "priority", "root_cause_id", "resolution_note"):
+        if hasattr(case, name):
+            value = getattr(case, name)
+            data[name] = str(value) if value is not None and name.endswith("_id") else value
+    for name in ("team", "assignee", "response", "contact"):
+        fk = getattr(case, f"{name}_id", None)
+        data[f"{name}_id"] = str(fk) if fk else None
+    for name in ("created_at", "first_response_due_at", "resolution_due_at", "resolved_at"):
+        if hasattr(case, name):
+            data[name] = _iso(getattr(case, name))
+    return data
+
+
+def _stable(value: Any) -> str:
+    raw = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+@events.on("response.completed")
+def on_response_completed(**payload: Any) -> None:
+    org = _org(payload.get("organization_id"), "response.completed")
+    if org is None:
+        return
+    data = response_data(str(payload["response_id"]))
+    if data is not None:
+        webhooks_dispatch(
+            organization=org,
+            event="response.completed",
+            payload=data,
+            idempotency_key=f"response.completed:{payload['response_id']}",
+        )
+
+
+def _case_event(event: str, payload: dict[str, Any]) -> None:
+    org = _org(payload.get("organization_id"), event)
+    if org is None or not payload.get("case_id"):
+        return
+    data = case_data(str(payload["case_id"])) or {"case_id": str(payload["case_id"])}
+    extra = {k: v for k, v in payload.items() if k not in ("organization_id", "case_id")}
+    data.update(extra)
+    key = payload.get("event_id") or _stable({"data": data, "event": event})
+    webhooks_dispatch(organization=org, event=event, payload=data, idempotency_key=f"{event}:{key}")
+
+
+@events.on("case.created")
+def on_case_created(**payload: Any) -> None:
+    _case_event("case.created", payload)
+
+
+@events.on("case.changed")
+def on_case_changed(**payload: Any) -> None:
+    _case_event("case.changed", payload)
+
+
+@events.on("case.resolved")
+def on_case_resolved(**payload: Any) -> None:
+    _case_event("case.resolved", payload)
+
+
+@events.on("case.sla_breached")
+def on_case_sla_breached(**payload: Any) -> None:
+    _case_event("case.sla_breached", payload)
+
+
+@events.on("contact.unsubscribed")
+def on_contact_unsubscribed(**payload: Any) -> None:
+    org = _org(payload.get("organization_id"), "contact.unsubscribed")
+    if org is None:
+        return
+    from closeloop.contacts.models import Contact
+
+    contact = Contact.objects.filter(pk=payload["contact_id"], organization=org).first()
+    data: dict[str, Any] = {
+        "contact_id": str(payload["contact_id"]),
+        "via": payload.get("via", ""),
+        "email": contact.email if contact is not None else None,
+        "external_id": contact.external_id if contact is not None else None,
+        "unsubscribed_at": _iso(contact.unsubscribed_at) if contact is not None else None,
+        "reason": contact.unsubscribe_reason if contact is not None else "",
+    }
+    webhooks_dispatch(
+        organization=org,
+        event="contact.unsubscribed",
+        payload=data,
+        idempotency_key=f"contact.unsubscribed:{payload['contact_id']}:{data['unsubscribed_at']}",
+    )
