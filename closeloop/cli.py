@@ -1,5 +1,5 @@
 """The `closeloop` command: demo, serve, worker, migrate, createorg, check, apikey, survey,
-manage."""
+contacts, campaign, manage."""
 
 from __future__ import annotations
 
@@ -366,6 +366,30 @@ def cmd_survey_export(args: argparse.Namespace) -> int:
     return survey_export_command(args.survey_id, args.format, args.version)
 
 
+def cmd_contacts_import(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.cli_work import contacts_import
+
+    return contacts_import(
+        path=args.file, org_slug=args.org, dedupe_by=args.dedupe_by, mapping=args.map,
+        wait=not args.no_wait,
+    )  # fmt: skip
+
+
+def cmd_campaign_send(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.cli_work import campaign_send
+
+    return campaign_send(campaign_id=args.campaign_id, wait=not args.no_wait)
+
+
+def cmd_campaign_status(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.cli_work import campaign_status
+
+    return campaign_status(campaign_id=args.campaign_id)
+
+
 def cmd_manage(args: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
     from django.core.management import execute_from_command_line
@@ -509,6 +533,49 @@ def build_parser() -> argparse.ArgumentParser:
     s_export.add_argument("--format", choices=["json", "yaml"], default="yaml")
     s_export.add_argument("--version", type=_positive_int, help="a version number")
     s_export.set_defaults(func=cmd_survey_export)
+
+    contacts = sub.add_parser(
+        "contacts", help="import contacts", description="Work with the contacts directory."
+    )
+    contacts_sub = contacts.add_subparsers(dest="contacts_command", metavar="ACTION", required=True)
+    c_import = contacts_sub.add_parser(
+        "import",
+        help="import a CSV or XLSX file of contacts, showing progress",
+        description="Import contacts in the background and follow the progress. Columns are "
+        "matched by their header (email, first_name, phone, an attribute key, ...) unless --map "
+        "says otherwise. Rejected rows are listed with their line numbers; good rows import.",
+    )
+    c_import.add_argument("file", help="a .csv or .xlsx file whose first row names the columns")
+    c_import.add_argument("--org", required=True, help="the organization's slug")
+    c_import.add_argument(
+        "--dedupe-by", choices=["email", "external_id"], default="email",
+        help="match existing contacts by (email)",
+    )  # fmt: skip
+    c_import.add_argument(
+        "--map", action="append", default=[], metavar="COLUMN=FIELD",
+        help="map a column to a field or attribute:<key> (repeatable)",
+    )  # fmt: skip
+    c_import.add_argument("--no-wait", action="store_true", help="queue it and return")
+    c_import.set_defaults(func=cmd_contacts_import)
+
+    campaign = sub.add_parser(
+        "campaign", help="send email campaigns", description="Send a campaign, or see its state."
+    )
+    campaign_sub = campaign.add_subparsers(dest="campaign_command", metavar="ACTION", required=True)
+    c_send = campaign_sub.add_parser(
+        "send",
+        help="send a campaign now, showing progress",
+        description="Send a campaign now (in the background) and follow its progress.",
+    )
+    c_send.add_argument("campaign_id", help="the campaign's id (a UUID)")
+    c_send.add_argument("--no-wait", action="store_true", help="queue it and return")
+    c_send.set_defaults(func=cmd_campaign_send)
+    c_status = campaign_sub.add_parser(
+        "status", help="a campaign's progress and invitation statuses",
+        description="Print a campaign's progress and how many invitations are in each status.",
+    )  # fmt: skip
+    c_status.add_argument("campaign_id", help="the campaign's id (a UUID)")
+    c_status.set_defaults(func=cmd_campaign_status)
 
     manage = sub.add_parser(
         "manage",
