@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "closeloop.surveys",
     "closeloop.responses",
     "closeloop.distribution",
+    "closeloop.cases",
+    "closeloop.automation",
     "closeloop.advocacy",
     "closeloop.api",
 ]
@@ -173,6 +175,8 @@ WORKER_HEARTBEAT_SECONDS = max(1, WORKER_STALE_SECONDS // 4)
 
 # Outbound HTTP (webhooks, Slack, Teams) refuses private and loopback addresses unless allowed.
 OUTBOUND_ALLOW_PRIVATE = env.get_bool("OUTBOUND_ALLOW_PRIVATE", False)
+# Log every rule that did not match an event (the run log shows why); off saves a row per rule.
+AUTOMATION_LOG_UNMATCHED = env.get_bool("AUTOMATION_LOG_UNMATCHED", True)
 # A webhook endpoint whose every attempt failed for this many days is disabled (admins emailed).
 WEBHOOK_DISABLE_AFTER_DAYS = env.get_int("WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
 
@@ -207,6 +211,7 @@ CACHES = {"default": env.get_cache("CACHE_URL", "locmem://")}
 # Public survey page POSTs allowed per minute from one IP address, and to one survey overall.
 SURVEY_RATE_LIMIT_PER_IP = env.get_int("SURVEY_RATE_LIMIT_PER_IP", 60, minimum=1)
 SURVEY_RATE_LIMIT_PER_SURVEY = env.get_int("SURVEY_RATE_LIMIT_PER_SURVEY", 3000, minimum=1)
+
 # API pagination: default and maximum page sizes.
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 200

@@ -19,5 +19,9 @@ urlpatterns = [
     path("o/<slug:org_slug>/integrations/", include("closeloop.integrations.urls_ui")),
     path("o/<slug:org_slug>/advocacy/", include("closeloop.advocacy.urls")),
     path("", include("closeloop.advocacy.public_urls")),
+    path("o/<slug:org_slug>/automation/", include("closeloop.automation.urls")),
+    path("o/<slug:org_slug>/cases/", include("closeloop.cases.urls")),
+    path("o/<slug:org_slug>/inbox/", include("closeloop.cases.urls_inbox")),
+    path("", include("closeloop.cases.urls_public")),
     path("api/v1/", api.urls),
 ]

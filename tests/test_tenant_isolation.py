@@ -27,10 +27,13 @@ from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
 from closeloop.advocacy.tests.factories import isolation_review_site
 from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
+from closeloop.automation.tests.factories import make_rule
+from closeloop.cases.tests import factories as case_factories
 from closeloop.contacts.tests.factories import make_contact, make_import, make_segment
 from closeloop.distribution.tests.campaigns_factories import (
     isolation_campaign,
     isolation_email_template,
+)
 from closeloop.distribution.tests.events_factories import isolation_event, isolation_rule
 from closeloop.distribution.tests.journey_factories import isolation_post, isolation_touchpoint
 from closeloop.distribution.tests.widget_factories import isolation_widget
@@ -78,6 +81,11 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "webhook_endpoint_id": lambda p: isolation_endpoint(p.org),
     "delivery_id": lambda p: isolation_delivery(p.org),
     "review_site_id": lambda p: isolation_review_site(p.org),
+    "case_id": lambda p: case_factories.isolation_case(p.org),
+    "root_cause_id": lambda p: case_factories.isolation_root_cause(p.org),
+    "sla_policy_id": lambda p: case_factories.isolation_sla_policy(p.org),
+    "holiday_id": lambda p: case_factories.isolation_holiday(p.org),
+    "reply_template_id": lambda p: case_factories.isolation_reply_template(p.org),
 }
 
 # API path parameter name -> a real object of the personas' organization.
@@ -97,6 +105,7 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "webhook_endpoint_id": OBJECT_FACTORIES["webhook_endpoint_id"],
     "delivery_id": OBJECT_FACTORIES["delivery_id"],
     "review_site_id": OBJECT_FACTORIES["review_site_id"],
+    "case_id": OBJECT_FACTORIES["case_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:
@@ -104,7 +113,14 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
 API_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/surveys/{survey_id}/responses"): {"answers": {"q1": 9}},
     ("POST", "/api/v1/touchpoints/{touchpoint_id}/listening-posts"): {
+        "survey_id": str(uuid.uuid4()),
+        "channel": "qr",
+    },
     ("PUT", "/api/v1/surveys/{survey_id}/frequency-policy"): {"min_days_between": 30},
+    ("POST", "/api/v1/cases/{case_id}/transition"): {"to_status": "open"},
+    ("POST", "/api/v1/cases/{case_id}/notes"): {"body": "x"},
+    ("POST", "/api/v1/cases/{case_id}/replies"): {"body": "x"},
+    ("POST", "/api/v1/cases/{case_id}/resolve"): {"root_cause": str(uuid.uuid4()), "note": "x"},
 }
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")

@@ -20,6 +20,8 @@ from closeloop.api.errors import (
     method_not_allowed,
     not_found_view,
 )
+from closeloop.automation.api import router as automation_router
+from closeloop.cases.api import router as cases_router
 from closeloop.contacts.api import router as contacts_router
 from closeloop.distribution.api_campaigns import router as campaigns_router
 from closeloop.distribution.api_events import router as events_router
@@ -41,6 +43,8 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", widgets_router),
     ("/", integrations_router),
     ("/", advocacy_router),
+    ("/", automation_router),
+    ("/", cases_router),
 ]
 
 DESCRIPTION = (

@@ -22,7 +22,9 @@ from closeloop.accounts.services import (
     team_set_members,
 )
 from closeloop.demo.advocacy import seed_demo_advocacy
+from closeloop.demo.automation import seed_demo_automation
 from closeloop.demo.campaigns import seed_demo_campaigns
+from closeloop.demo.cases import seed_demo_cases
 from closeloop.demo.contacts import seed_demo_contacts
 from closeloop.demo.events import seed_demo_events
 from closeloop.demo.journey import seed_demo_journey
@@ -185,7 +187,9 @@ SEED_STEPS: list[Callable[[], None]] = [
     seed_demo_widgets,
     seed_demo_events,
     seed_demo_campaigns,
+    seed_demo_automation,
     seed_demo_advocacy,
+    seed_demo_cases,
 ]
 
 
