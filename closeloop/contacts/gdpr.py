@@ -230,3 +230,41 @@ def _erase_activity(contact: Contact, terms: list[str]) -> None:
     Activity.objects.filter(
         organization_id=contact.organization_id, object_type="contact", object_id=str(contact.pk)
     ).update(object_repr=REMOVED)
+
+
+def _names_contact(values: list[Any], keys: list[str]) -> bool:
+    return any(k in str(v).lower() for v in values for k in keys)
+
+
+def _blank(values: list[Any]) -> list[Any]:
+    return [REMOVED if str(v).strip() else v for v in values]
+
+
+@eraser("imports")
+def _erase_imports(contact: Contact, terms: list[str]) -> None:
+    """Rows of past imports (rejected rows, the preview) that carry the contact's email or
+    external id lose their values; a rejected row's line and reason (scrubbed) stay so the
+    import report still adds up."""
+    from closeloop.contacts.models import ContactImport
+
+    keys = [k.lower() for k in (contact.email, contact.external_id) if k]
+    if not keys:
+        return
+    runs = ContactImport.objects.filter(organization_id=contact.organization_id).defer("file_data")
+    for run in runs:
+        rejected = run.rejected_rows or []
+        preview = run.preview_rows or []
+        changed = False
+        for row in rejected:
+            if isinstance(row, dict) and _names_contact(row.get("values") or [], keys):
+                row["values"] = _blank(row.get("values") or [])
+                row["reason"] = scrub(row.get("reason", ""), terms)
+                changed = True
+        for index, values in enumerate(preview):
+            if isinstance(values, list) and _names_contact(values, keys):
+                preview[index] = _blank(values)
+                changed = True
+        if changed:
+            ContactImport.objects.filter(pk=run.pk).update(
+                rejected_rows=rejected, preview_rows=preview
+            )

@@ -39,6 +39,9 @@ class EventContactIn(Schema):
     last_name: str | None = None
     language: str | None = None
     phone: str | None = None
+    kind: Literal["customer", "employee"] | None = Field(
+        None, description="customer (default for a new contact) or employee."
+    )
     attributes: dict[str, Any] | None = Field(
         None,
         description="Attributes to set on the contact; a key seen for the first time is "
@@ -92,6 +95,12 @@ class EventOut(Schema):
     outcome: str
     details: list[EventDetailOut]
     received_at: dt.datetime
+    duplicates: int = Field(
+        0, description="How many times the same id was sent again after this event (retries)."
+    )
+    last_duplicate_at: dt.datetime | None = Field(
+        None, description="When the id was last sent again."
+    )
 
     @staticmethod
     def resolve_type(obj: Event) -> str:
@@ -290,7 +299,8 @@ def _policy_data(payload: FrequencyPolicyIn) -> dict[str, Any]:
 def events_ingest(request: HttpRequest, payload: EventIn) -> Any:
     """Send a business event (write scope). The contact is found or created, every active
     trigger rule of the type runs, and the answer says what each did: 202. An id sent before
-    returns the first event with `duplicate: true` (200) and triggers nothing."""
+    returns the first event with `duplicate: true` (200), counts the repeat in its
+    `duplicates`, and triggers nothing."""
     try:
         result = services.event_ingest(
             organization=api_org(request),
@@ -346,7 +356,8 @@ def events_list(
     contact: str | None = None,
     outcome: Literal["triggered", "no_rule", "suppressed", "duplicate"] | None = None,
 ) -> QuerySet[Event]:
-    """Events, oldest first; filter by type, contact (id, email or external id) and outcome."""
+    """Events, oldest first; filter by type, contact (id, email or external id) and outcome
+    (`duplicate`: events whose id was sent more than once)."""
     return selectors.event_list(
         organization=api_org(request), event_type=type, outcome=outcome, contact=contact
     )

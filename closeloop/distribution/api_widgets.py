@@ -49,7 +49,11 @@ class WidgetIn(Schema):
     allowed_origins: list[str] = Field(default_factory=list, description="scheme://host[:port]")
     triggers: Triggers = Field(default_factory=Triggers)  # type: ignore[arg-type]
     is_active: bool = True
-    rate_limit_per_minute: int = 120
+    rate_limit_per_minute: int = Field(6000, description="Every visitor together.")
+    rate_limit_per_ip: int = Field(60, description="Each visitor (IP address).")
+    require_verified_identity: bool = Field(
+        False, description="identify without a valid user_hash counts as anonymous."
+    )
 
 
 class WidgetPatch(Schema):
@@ -63,6 +67,8 @@ class WidgetPatch(Schema):
     triggers: Triggers | None = None
     is_active: bool | None = None
     rate_limit_per_minute: int | None = None
+    rate_limit_per_ip: int | None = None
+    require_verified_identity: bool | None = None
 
 
 class WidgetOut(Schema):
@@ -78,6 +84,8 @@ class WidgetOut(Schema):
     triggers: dict[str, Any]
     is_active: bool
     rate_limit_per_minute: int
+    rate_limit_per_ip: int
+    require_verified_identity: bool
     snippet: str
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -130,6 +138,8 @@ def widgets_create(request: HttpRequest, payload: WidgetIn) -> Status[Widget]:
         triggers=payload.triggers.dict(),
         is_active=payload.is_active,
         rate_limit_per_minute=payload.rate_limit_per_minute,
+        rate_limit_per_ip=payload.rate_limit_per_ip,
+        require_verified_identity=payload.require_verified_identity,
     )
     return Status(201, widget)
 
@@ -169,3 +179,22 @@ def widgets_delete(request: HttpRequest, widget_id: uuid.UUID) -> Status[None]:
     """Delete a widget (write scope)."""
     services.widget_delete(widget=_widget(request, widget_id), actor=None, api_key=api_key(request))
     return Status(204, None)
+
+
+class IdentitySecretOut(Schema):
+    """The secret the host's server signs visitors' ids with (keep it on the server)."""
+
+    identity_secret: str
+
+
+@router.post(
+    "/widgets/{widget_id}/identity-secret",
+    response=with_errors({200: IdentitySecretOut}, 403, 404),
+    auth=write_required,
+)
+def widgets_identity_secret(request: HttpRequest, widget_id: uuid.UUID) -> IdentitySecretOut:
+    """Make a new identity secret (write scope) and return it; the old one stops verifying."""
+    widget = services.widget_secret_regenerate(
+        widget=_widget(request, widget_id), actor=None, api_key=api_key(request)
+    )
+    return IdentitySecretOut(identity_secret=widget.identity_secret)

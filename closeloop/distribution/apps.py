@@ -9,7 +9,7 @@ class DistributionConfig(AppConfig):
     def ready(self) -> None:
         # Event handlers (response.completed, contact.unsubscribed, ...) register on import.
         from closeloop.accounts.setup import register_org_setup
-        from closeloop.distribution import handlers  # noqa: F401
+        from closeloop.distribution import gdpr, handlers  # noqa: F401
         from closeloop.distribution.journey_services import touchpoints_ensure_defaults
 
         register_org_setup(lambda org: touchpoints_ensure_defaults(organization=org))

@@ -306,12 +306,14 @@ def campaign_send_now(
 def campaign_cancel(
     *, campaign: Campaign, actor: User | None = None, api_key: ApiKey | None = None
 ) -> Campaign:
-    """Stop a campaign: no further runs, reminders or unsent emails."""
+    """Stop a campaign: no further runs, reminders or unsent emails; its queued invitations
+    become cancelled (not failed: nothing went wrong with them)."""
     if campaign.status == CampaignStatus.CANCELLED:
         return campaign
     with transaction.atomic():
+        now = timezone.now()
         Campaign.objects.filter(pk=campaign.pk).update(
-            status=CampaignStatus.CANCELLED, next_run_at=None, updated_at=timezone.now()
+            status=CampaignStatus.CANCELLED, next_run_at=None, updated_at=now
         )
         queued = [
             str(pk)
@@ -319,9 +321,18 @@ def campaign_cancel(
                 campaign=campaign, status=InvitationStatus.QUEUED
             ).values_list("pk", flat=True)
         ]
-        deliveries_cancel(related_type="invitation", related_ids=queued)
-        Invitation.objects.filter(pk__in=queued).update(
-            status=InvitationStatus.FAILED, error=_("The campaign was cancelled.")
+        reason = "campaign cancelled"
+        deliveries_cancel(related_type="invitation", related_ids=queued, reason=reason)
+        # Reminders already queued (waiting for quiet hours to end) are not sent either.
+        everyone = [
+            str(pk)
+            for pk in Invitation.objects.filter(campaign=campaign).values_list("pk", flat=True)
+        ]
+        deliveries_cancel(related_type="invitation_reminder", related_ids=everyone, reason=reason)
+        Invitation.objects.filter(pk__in=queued, status=InvitationStatus.QUEUED).update(
+            status=InvitationStatus.CANCELLED,
+            error=_("The campaign was cancelled."),
+            updated_at=now,
         )
         activity_record(
             organization=campaign.organization, actor=actor, api_key=api_key,

@@ -20,6 +20,7 @@ class InvitationStatus(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
     FAILED = "failed", _("Failed")
     SUPPRESSED = "suppressed", _("Not sent")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class SuppressionReason(models.TextChoices):
@@ -50,7 +51,8 @@ class EventOutcome(models.TextChoices):
     TRIGGERED = "triggered", _("Invitation scheduled")
     NO_RULE = "no_rule", _("No trigger rule matched")
     SUPPRESSED = "suppressed", _("A rule stopped it")
-    DUPLICATE = "duplicate", _("Duplicate event id")
+    # Never stored as an outcome: the log's filter for events whose id arrived more than once.
+    DUPLICATE = "duplicate", _("Received more than once")
 
 
 class WidgetPlacement(models.TextChoices):

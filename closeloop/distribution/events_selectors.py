@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from closeloop.accounts.access import access_object
-from closeloop.distribution.choices import ListeningChannel, SuppressionReason
+from closeloop.distribution.choices import EventOutcome, ListeningChannel, SuppressionReason
 from closeloop.distribution.conditions import condition_label
 from closeloop.distribution.events_services import (
     RESULT_CONDITIONS,
@@ -62,7 +62,10 @@ def event_list(
     qs = Event.objects.filter(organization=organization).select_related("contact")
     if event_type:
         qs = qs.filter(event_type=event_type.strip())
-    if outcome:
+    if outcome == EventOutcome.DUPLICATE:
+        # Never an outcome of its own: the events whose id was sent more than once.
+        qs = qs.filter(duplicates__gt=0)
+    elif outcome:
         qs = qs.filter(outcome=outcome)
     if contact and contact.strip():
         qs = qs.filter(_contact_q(contact))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -99,6 +100,14 @@ class IngestResult:
 
     event: Event
     duplicate: bool
+
+
+def _repeated(event: Event, now: dt.datetime) -> IngestResult:
+    """The event id arrived again (a client's retry): count it on the first event, which is
+    returned as it was; nothing is triggered again."""
+    Event.objects.filter(pk=event.pk).update(duplicates=F("duplicates") + 1, last_duplicate_at=now)
+    event.refresh_from_db(fields=["duplicates", "last_duplicate_at"])
+    return IngestResult(event=event, duplicate=True)
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -271,9 +280,9 @@ def _apply_rule(
 
 
 def _schedule_delivery(invitation: Invitation, rule: TriggerRule, now: dt.datetime) -> dt.datetime:
-    """An email invitation goes into the outbox now, due at its send time (after the org's
-    quiet hours); the outbox's periodic flush sends it then. A widget invitation waits for the
-    contact's next visit. Returns when it is due."""
+    """An email invitation goes into the outbox now, due at its send time (after the survey's
+    quiet hours, else the org's); the outbox's periodic flush sends it then. A widget
+    invitation waits for the contact's next visit. Returns when it is due."""
     from closeloop.distribution.campaigns_services import email_template_default
     from closeloop.distribution.sending import invitation_email_enqueue, send_time
 
@@ -281,7 +290,9 @@ def _schedule_delivery(invitation: Invitation, rule: TriggerRule, now: dt.dateti
     if rule.channel != ListeningChannel.EMAIL:
         return invitation.send_after
     organization = invitation.organization
-    due = send_time(organization=organization, at=max(invitation.send_after, now))
+    due = send_time(
+        organization=organization, at=max(invitation.send_after, now), survey=rule.survey
+    )
     if due != invitation.send_after:
         invitation.send_after = due
         invitation.save(update_fields=["send_after", "updated_at"])
@@ -352,7 +363,8 @@ def event_ingest(
     now: dt.datetime | None = None,
 ) -> IngestResult:
     """Store a business event for a contact (found, created or updated) and run every active
-    trigger rule of its type; a repeated event id returns the first event and does nothing."""
+    trigger rule of its type; a repeated event id returns the first event, counts the repeat
+    on it (`duplicates`) and triggers nothing."""
     now = now or timezone.now()
     etype, props, when, eid = _clean_event(
         event_type=event_type,
@@ -364,7 +376,7 @@ def event_ingest(
     if eid:
         seen = Event.objects.filter(organization=organization, event_id=eid).first()
         if seen is not None:
-            return IngestResult(event=seen, duplicate=True)
+            return _repeated(seen, now)
     with transaction.atomic():
         person = event_contact(organization=organization, data=contact, api_key=api_key)
         try:
@@ -382,7 +394,7 @@ def event_ingest(
             seen = Event.objects.filter(organization=organization, event_id=eid).first()
             if seen is None:
                 raise
-            return IngestResult(event=seen, duplicate=True)
+            return _repeated(seen, now)
         rules = list(
             TriggerRule.objects.filter(
                 organization=organization, event_type=etype, is_active=True

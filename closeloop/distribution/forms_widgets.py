@@ -18,7 +18,8 @@ from closeloop.surveys.models import Survey
 
 
 class WidgetForm(forms.Form):
-    """Name, survey, touchpoint, placement, allowed origins, triggers, activity and rate limit."""
+    """Name, survey, touchpoint, placement, allowed origins, triggers, activity, identity
+    verification and rate limits."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
     survey = forms.ModelChoiceField(
@@ -71,8 +72,27 @@ class WidgetForm(forms.Form):
         ),
     )
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    require_verified_identity = forms.BooleanField(
+        label=_("Require verified identity"),
+        required=False,
+        help_text=_(
+            "Visitors identified without a valid user_hash count as anonymous: no contact is "
+            "created or linked."
+        ),
+    )
+    rate_limit_per_ip = forms.IntegerField(
+        label=_("Requests per minute per visitor"),
+        min_value=1,
+        max_value=100_000,
+        initial=60,
+        help_text=_("For each visitor's address. Showing the survey once takes 3 to 5 requests."),
+    )
     rate_limit_per_minute = forms.IntegerField(
-        label=_("Requests per minute"), min_value=1, max_value=100_000, initial=120
+        label=_("Requests per minute in all"),
+        min_value=1,
+        max_value=100_000,
+        initial=6000,
+        help_text=_("The ceiling for every visitor together."),
     )
 
     def __init__(
@@ -87,6 +107,8 @@ class WidgetForm(forms.Form):
                 "placement": widget.placement,
                 "allowed_origins": "\n".join(widget.allowed_origins or []),
                 "is_active": widget.is_active,
+                "require_verified_identity": widget.require_verified_identity,
+                "rate_limit_per_ip": widget.rate_limit_per_ip,
                 "rate_limit_per_minute": widget.rate_limit_per_minute,
                 **{k: triggers.get(k) for k in ("url_pattern", "min_seconds", "scroll_percent")},
                 "exit_intent": bool(triggers.get("exit_intent")),
@@ -127,6 +149,8 @@ class WidgetForm(forms.Form):
                 "event": data["event"],
             },
             "is_active": data["is_active"],
+            "require_verified_identity": data["require_verified_identity"],
+            "rate_limit_per_ip": data["rate_limit_per_ip"],
             "rate_limit_per_minute": data["rate_limit_per_minute"],
         }
 

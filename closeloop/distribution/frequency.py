@@ -45,9 +45,7 @@ class EffectivePolicy:
 
 def org_policy(organization: Organization) -> FrequencyPolicy:
     """The organization-wide policy, created with the defaults the first time it is needed."""
-    policy, _created = FrequencyPolicy.objects.get_or_create(
-        organization=organization, survey=None
-    )
+    policy, _created = FrequencyPolicy.objects.get_or_create(organization=organization, survey=None)
     return policy
 
 

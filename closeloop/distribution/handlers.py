@@ -1,2 +1,3 @@
 """Domain-event subscriptions of the distribution app; each part imports its handlers here."""
+
 from closeloop.distribution import sending  # noqa: F401  campaigns

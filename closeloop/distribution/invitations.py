@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import uuid
 import hashlib
 import hmac
+import uuid
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -38,6 +38,7 @@ FINAL = {
     InvitationStatus.FAILED,
     InvitationStatus.UNSUBSCRIBED,
     InvitationStatus.SUPPRESSED,
+    InvitationStatus.CANCELLED,
 }
 
 

@@ -185,7 +185,18 @@ def _listeners(organization: Organization, ids: list[uuid.UUID]) -> dict[uuid.UU
         .select_related("survey__current_version", "touchpoint")
         .order_by("created_at")
     )
+    # An active widget is listed by name below; its widget-channel post would list it twice.
+    widget_marks = set(
+        Widget.objects.filter(
+            organization=organization, touchpoint_id__in=ids, is_active=True
+        ).values_list("touchpoint_id", "survey_id")
+    )
     for post in posts:
+        if (
+            post.channel == ListeningChannel.WIDGET
+            and (post.touchpoint_id, post.survey_id) in widget_marks
+        ):
+            continue
         link = (
             touchpoint_link(survey=post.survey, touchpoint=post.touchpoint, channel=post.channel)
             if post.channel in SHAREABLE

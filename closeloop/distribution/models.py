@@ -1,4 +1,4 @@
-"""Listening posts: touchpoints, frequency rules, campaigns, invitations, events, triggers, widgets."""
+"""Listening posts: touchpoints, frequency rules, campaigns, invitations, events, widgets."""
 
 from __future__ import annotations
 
@@ -158,12 +158,16 @@ class TriggerRule(OrgOwnedModel):
 
     name = models.CharField(_("name"), max_length=200)
     event_type = models.CharField(_("event type"), max_length=100)
-    # {"match": "all"|"any", "rules": [{"field": "properties.x"|"attribute.y", "op": ..., "value": ...}]}
+    # {"match": "all"|"any",
+    #  "rules": [{"field": "properties.x"|"attribute.y", "op": ..., "value": ...}]}
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     delay_minutes = models.PositiveIntegerField(_("delay (minutes)"), default=0)
     sample_percent = models.PositiveIntegerField(_("sampling (%)"), default=100)
     channel = models.CharField(
-        _("channel"), max_length=20, choices=ListeningChannel.choices, default=ListeningChannel.EMAIL
+        _("channel"),
+        max_length=20,
+        choices=ListeningChannel.choices,
+        default=ListeningChannel.EMAIL,
     )
     survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="triggers")
     touchpoint = models.ForeignKey(
@@ -186,9 +190,15 @@ class Invitation(OrgOwnedModel):
     """One ask of one contact to answer one survey, through any channel, with its status; if it
     was not sent, the rule that stopped it."""
 
-    survey = models.ForeignKey("surveys.Survey", on_delete=models.CASCADE, related_name="invitations")
+    survey = models.ForeignKey(
+        "surveys.Survey", on_delete=models.CASCADE, related_name="invitations"
+    )
     contact = models.ForeignKey(
-        "contacts.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
+        "contacts.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations",
     )
     campaign = models.ForeignKey(
         Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations"
@@ -205,7 +215,10 @@ class Invitation(OrgOwnedModel):
     channel = models.CharField(_("channel"), max_length=20, choices=ListeningChannel.choices)
     language = models.CharField(_("language"), max_length=10, blank=True)
     status = models.CharField(
-        _("status"), max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.QUEUED
+        _("status"),
+        max_length=20,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.QUEUED,
     )
     suppressed_reason = models.CharField(
         _("stopped by"), max_length=40, choices=SuppressionReason.choices, blank=True
@@ -250,9 +263,15 @@ class Event(OrgOwnedModel):
     event_id = models.CharField(_("event id"), max_length=200, blank=True)
     properties = models.JSONField(_("properties"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"))
-    outcome = models.CharField(_("outcome"), max_length=20, choices=EventOutcome.choices, blank=True)
-    # Per trigger rule: what happened and why ({"rule": id, "name": ..., "result": ..., "reason": ...}).
+    outcome = models.CharField(
+        _("outcome"), max_length=20, choices=EventOutcome.choices, blank=True
+    )
+    # Per trigger rule, what happened and why:
+    # {"rule": id, "name": ..., "result": ..., "reason": ...}
     details = models.JSONField(default=list, blank=True)
+    # The same event id sent again (a client's retry) returns this event and counts here.
+    duplicates = models.PositiveIntegerField(_("received again"), default=0)
+    last_duplicate_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at"]
@@ -273,8 +292,12 @@ def new_widget_key() -> str:
     return "wk_" + secrets.token_urlsafe(16)
 
 
+def new_identity_secret() -> str:
+    return secrets.token_hex(32)
+
+
 class Widget(OrgOwnedModel):
-    """A website pop-up or slide-in that shows a survey; identified by a public key in the snippet."""
+    """A website pop-up or slide-in showing a survey; the snippet names it by a public key."""
 
     name = models.CharField(_("name"), max_length=200)
     public_key = models.CharField(max_length=40, unique=True, default=new_widget_key)
@@ -283,14 +306,28 @@ class Widget(OrgOwnedModel):
         Touchpoint, null=True, blank=True, on_delete=models.SET_NULL, related_name="widgets"
     )
     placement = models.CharField(
-        _("placement"), max_length=20, choices=WidgetPlacement.choices, default=WidgetPlacement.SLIDE_IN
+        _("placement"),
+        max_length=20,
+        choices=WidgetPlacement.choices,
+        default=WidgetPlacement.SLIDE_IN,
     )
     allowed_origins = models.JSONField(_("allowed origins"), default=list, blank=True)
     # {"url_pattern": "/checkout/*", "min_seconds": 10, "scroll_percent": 50, "exit_intent": false,
     #  "event": "checkout_done"}
     triggers = models.JSONField(_("triggers"), default=dict, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
-    rate_limit_per_minute = models.PositiveIntegerField(_("requests per minute"), default=120)
+    # The ceiling for the key (every visitor together), and each visitor's own share by IP.
+    rate_limit_per_minute = models.PositiveIntegerField(_("requests per minute"), default=6000)
+    rate_limit_per_ip = models.PositiveIntegerField(
+        _("requests per minute per visitor"), default=60
+    )
+    # Identity verification: the host's server signs the visitor's id (HMAC-SHA256) with this.
+    identity_secret = models.CharField(max_length=64, default=new_identity_secret)
+    require_verified_identity = models.BooleanField(_("require verified identity"), default=False)
+    # The listening post the widget made at its touchpoint; it follows the widget.
+    listening_post = models.ForeignKey(
+        ListeningPost, null=True, blank=True, on_delete=models.SET_NULL, related_name="widgets"
+    )
 
     class Meta:
         ordering = ["name"]

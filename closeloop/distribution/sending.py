@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from closeloop.core import events
 from closeloop.core.periodic import periodic
@@ -32,18 +33,22 @@ from closeloop.distribution.choices import (
 from closeloop.distribution.emails import invitation_email
 from closeloop.distribution.frequency import org_policy
 from closeloop.distribution.invitations import invitation_advance, invitation_create
-from closeloop.distribution.models import Campaign, EmailTemplate, Invitation
+from closeloop.distribution.models import Campaign, EmailTemplate, FrequencyPolicy, Invitation
 from closeloop.integrations.models import Delivery, DeliveryKind, DeliveryStatus
 from closeloop.integrations.outbox import (
+    ERASED_REASON,
+    SendBlock,
     deliveries_cancel,
     delivery_enqueue,
     on_delivery,
     outbox_flush,
+    send_check,
 )
 
 if TYPE_CHECKING:
     from closeloop.accounts.models import Organization
     from closeloop.contacts.models import Contact
+    from closeloop.surveys.models import Survey
 
 logger = logging.getLogger("closeloop.distribution")
 
@@ -51,9 +56,11 @@ CHUNK_SIZE = 200
 INVITATION = "invitation"
 REMINDER = "invitation_reminder"
 # Statuses of an invitation that may still get a reminder: it reached the contact, who has not
-# started answering.
-REMINDABLE = (InvitationStatus.SENT, InvitationStatus.OPENED)
+# finished answering (a started survey is worth a nudge too).
+REMINDABLE = (InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.STARTED)
 OPEN_STATUSES = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED)
+# Last errors of an invitation email cancelled at send time (stable text for the log).
+UNSUBSCRIBED_REASON = "contact unsubscribed"
 
 
 # --- time: quiet hours, periods, recurrence -----------------------------------------------------
@@ -63,10 +70,28 @@ def _tz(organization: Organization) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(organization.time_zone or "UTC")
 
 
-def quiet_hours_end(*, organization: Organization, at: dt.datetime) -> dt.datetime | None:
-    """When `at` falls in the org's quiet hours (its time zone), the moment they end."""
+def quiet_hours(
+    *, organization: Organization, survey: Survey | None = None
+) -> tuple[dt.time | None, dt.time | None]:
+    """The quiet hours in force: the survey's own policy's when it sets them, else the org's."""
+    if survey is not None:
+        own = (
+            FrequencyPolicy.objects.filter(organization=organization, survey=survey)
+            .values_list("quiet_hours_start", "quiet_hours_end")
+            .first()
+        )
+        if own is not None and own[0] is not None and own[1] is not None:
+            return own
     policy = org_policy(organization)
-    start, end = policy.quiet_hours_start, policy.quiet_hours_end
+    return policy.quiet_hours_start, policy.quiet_hours_end
+
+
+def quiet_hours_end(
+    *, organization: Organization, at: dt.datetime, survey: Survey | None = None
+) -> dt.datetime | None:
+    """When `at` falls in the quiet hours (the survey's own, else the org's; in the org's time
+    zone), the moment they end."""
+    start, end = quiet_hours(organization=organization, survey=survey)
     if start is None or end is None or start == end:
         return None
     tz = _tz(organization)
@@ -83,9 +108,11 @@ def quiet_hours_end(*, organization: Organization, at: dt.datetime) -> dt.dateti
     return dt.datetime.combine(day, end, tzinfo=tz)
 
 
-def send_time(*, organization: Organization, at: dt.datetime) -> dt.datetime:
-    """`at`, or the end of the quiet hours it falls in."""
-    return quiet_hours_end(organization=organization, at=at) or at
+def send_time(
+    *, organization: Organization, at: dt.datetime, survey: Survey | None = None
+) -> dt.datetime:
+    """`at`, or the end of the quiet hours it falls in (the survey's, else the org's)."""
+    return quiet_hours_end(organization=organization, at=at, survey=survey) or at
 
 
 def period_key(campaign: Campaign, at: dt.datetime) -> str:
@@ -218,7 +245,7 @@ def campaign_process(
         if not contacts:
             break
         moment = now or timezone.now()
-        send_at = send_time(organization=organization, at=moment)
+        send_at = send_time(organization=organization, at=moment, survey=campaign.survey)
         with transaction.atomic():
             for contact in contacts:
                 invitation = invitation_create(
@@ -289,21 +316,26 @@ def campaigns_due() -> int:
 # --- reminders ----------------------------------------------------------------------------------
 
 
-def _has_response(invitation: Invitation) -> bool:
+def _answered(invitation: Invitation) -> bool:
+    """Whether the contact finished the survey (the invitation catches up with the response
+    if an event was missed); a started, unfinished response still gets its reminder."""
+    from closeloop.responses.choices import ResponseStatus
     from closeloop.responses.models import Response
 
     if invitation.personal_link_id is None:
         return False
-    response = Response.objects.filter(personal_link_id=invitation.personal_link_id).first()
+    responses = Response.objects.filter(personal_link_id=invitation.personal_link_id)
+    response = responses.filter(status=ResponseStatus.COMPLETE).first() or responses.first()
     if response is None:
         return False
     _advance_from_response(invitation.pk, response)
-    return True
+    return bool(response.status == ResponseStatus.COMPLETE)
 
 
 def reminders_send(*, now: dt.datetime | None = None) -> int:
-    """Remind contacts who have not started answering, after the campaign's days, at most its
-    number of reminders; returns how many reminders were queued."""
+    """Remind contacts who have not finished answering (not opened, or started and left),
+    after the campaign's days, at most its number of reminders; returns how many reminders
+    were queued."""
     now = now or timezone.now()
     queued = 0
     campaigns = (
@@ -325,12 +357,12 @@ def reminders_send(*, now: dt.datetime | None = None) -> int:
             .filter(last_sent__lte=since)
         )
         template = campaign_template(campaign)
-        send_at = send_time(organization=campaign.organization, at=now)
+        send_at = send_time(organization=campaign.organization, at=now, survey=campaign.survey)
         for invitation in invitations[:5000]:
             contact = invitation.contact
             if contact is None or not contact.email or not contact.is_subscribed:
                 continue
-            if _has_response(invitation):
+            if _answered(invitation):
                 continue
             number = invitation.reminders_sent + 1
             with transaction.atomic():
@@ -360,10 +392,66 @@ def campaign_reminders() -> int:
 # --- keeping invitations in step ----------------------------------------------------------------
 
 
+def _consent_check(delivery: Delivery) -> SendBlock | None:
+    """Consent is checked again right before an invitation email or reminder goes out: the
+    contact may have unsubscribed or been erased while it waited (quiet hours, a delay)."""
+    from closeloop.contacts.models import Contact
+
+    invitation = (
+        Invitation.objects.filter(pk=delivery.related_id).values("contact_id", "status").first()
+    )
+    if invitation is None:
+        return None
+    contact = None
+    if invitation["contact_id"] is not None:
+        contact = (
+            Contact.objects.filter(pk=invitation["contact_id"])
+            .only("erased_at", "unsubscribed_at")
+            .first()
+        )
+    if contact is None or contact.erased_at is not None:
+        return SendBlock(
+            reason=ERASED_REASON,
+            message=_("The contact was erased (GDPR): nothing is sent to them again."),
+        )
+    if contact.unsubscribed_at is not None:
+        return SendBlock(
+            reason=UNSUBSCRIBED_REASON,
+            message=_("The contact has unsubscribed: this email is not sent to them again."),
+        )
+    return None
+
+
+send_check(INVITATION)(_consent_check)
+send_check(REMINDER)(_consent_check)
+
+
+def _stopped_at_send(delivery: Delivery) -> None:
+    """An email cancelled at send time: the invitation says why."""
+    if delivery.last_error == UNSUBSCRIBED_REASON:
+        invitation_advance(invitation_id=delivery.related_id, status=InvitationStatus.UNSUBSCRIBED)
+    elif delivery.last_error == ERASED_REASON and delivery.related_type == INVITATION:
+        invitation_advance(
+            invitation_id=delivery.related_id,
+            status=InvitationStatus.CANCELLED,
+            error=_("The contact was erased."),
+        )
+
+
+@on_delivery(REMINDER)
+def _reminder_delivered(delivery: Delivery) -> None:
+    """A reminder cancelled because the contact unsubscribed: the invitation follows."""
+    if delivery.status == DeliveryStatus.CANCELLED:
+        _stopped_at_send(delivery)
+
+
 @on_delivery(INVITATION)
 def _invitation_delivered(delivery: Delivery) -> None:
-    """The first email was sent (-> sent) or finally failed (-> bounced or failed)."""
-    if delivery.status == DeliveryStatus.SENT:
+    """The first email was sent (-> sent), finally failed (-> bounced or failed), or was
+    cancelled at send time (-> unsubscribed, or cancelled for an erased contact)."""
+    if delivery.status == DeliveryStatus.CANCELLED:
+        _stopped_at_send(delivery)
+    elif delivery.status == DeliveryStatus.SENT:
         invitation_advance(invitation_id=delivery.related_id, status=InvitationStatus.SENT,
                            at=delivery.sent_at)  # fmt: skip
     elif delivery.status == DeliveryStatus.FAILED:
@@ -420,14 +508,16 @@ def on_response_completed(*, response_id: Any, **_payload: Any) -> None:
 
 @events.on("contact.unsubscribed")
 def on_contact_unsubscribed(*, contact_id: Any, **_payload: Any) -> None:
-    """The contact's open invitations become unsubscribed; unsent emails are cancelled."""
-    ids = [
-        str(pk)
-        for pk in Invitation.objects.filter(
-            contact_id=contact_id, status__in=OPEN_STATUSES
-        ).values_list("pk", flat=True)
-    ]
-    deliveries_cancel(related_type=INVITATION, related_ids=ids)
-    deliveries_cancel(related_type=REMINDER, related_ids=ids)
+    """The contact's open invitations become unsubscribed; unsent emails and reminders (of
+    started ones too) are cancelled."""
+    rows = Invitation.objects.filter(
+        contact_id=contact_id, status__in=(*OPEN_STATUSES, InvitationStatus.STARTED)
+    ).values_list("pk", "status")
+    ids = [str(pk) for pk, status in rows if status in OPEN_STATUSES]
+    reason = UNSUBSCRIBED_REASON
+    deliveries_cancel(related_type=INVITATION, related_ids=ids, reason=reason)
+    deliveries_cancel(
+        related_type=REMINDER, related_ids=[str(pk) for pk, _s in rows], reason=reason
+    )
     for pk in ids:
         invitation_advance(invitation_id=pk, status=InvitationStatus.UNSUBSCRIBED)

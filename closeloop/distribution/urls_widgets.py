@@ -10,5 +10,6 @@ urlpatterns = [
     path("new/", views.widget_new, name="new"),
     path("<uuid:widget_id>/", views.widget_edit, name="edit"),
     path("<uuid:widget_id>/delete/", views.widget_delete, name="delete"),
+    path("<uuid:widget_id>/secret/", views.widget_secret_regenerate, name="secret"),
     path("<uuid:widget_id>/preview/", views.widget_preview, name="preview"),
 ]

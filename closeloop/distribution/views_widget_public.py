@@ -78,25 +78,51 @@ def _body(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
+def _client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR as the web server sets it (behind a proxy, the proxy's middleware or
+    # server settings decide what it holds).
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def _off(origin: str | None, **extra: Any) -> JsonResponse:
+    """Show nothing, without an error in the host page's console: 200, readable from any
+    origin (it says nothing but "off")."""
+    response = _json({"off": True, **extra})
+    if origin:
+        response["Access-Control-Allow-Origin"] = origin
+    response["Vary"] = "Origin"
+    return response
+
+
 def widget_endpoint(*methods: str) -> Callable[[Handler], Callable[..., HttpResponse]]:
-    """Key lookup, origin check, preflight, rate limit and CORS headers for one endpoint."""
+    """Key lookup, origin check, preflight, rate limit and CORS headers for one endpoint.
+
+    The settings (GET) answer 200 {"off": true} to an unknown key, a refused origin, a paused
+    widget or a visitor over the rate limit, so a page carrying a stale or misplaced snippet
+    shows nothing and logs nothing; the script then makes no other call. The write endpoints
+    refuse those (404, 403, 410, 429) and store nothing."""
 
     def decorator(handler: Handler) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @functools.wraps(handler)
         def view(request: HttpRequest, key: str) -> HttpResponse:
             response: HttpResponse
-            widget = selectors.widget_by_key(key=key)
-            if widget is None:
-                response = _json({"error": "unknown-key"}, status=404)
-                response["Vary"] = "Origin"
-                return response
+            reads = request.method == "GET" and "GET" in methods
             origin = request.headers.get("Origin")
             if origin is None and request.headers.get("Sec-Fetch-Site") == "same-origin":
                 origin = _own_origin(request)  # same-origin GETs carry no Origin header
+            widget = selectors.widget_by_key(key=key)
+            if widget is None:
+                if reads:
+                    return _off(origin)
+                response = _json({"error": "unknown-key"}, status=404)
+                response["Vary"] = "Origin"
+                return response
             if not services.origin_allowed(
                 widget=widget, origin=origin, own_origin=_own_origin(request)
             ):
+                if reads:
+                    return _off(origin)
                 response = _json({"error": "origin-not-allowed"}, status=403)
                 response["Vary"] = "Origin"
                 return response
@@ -109,14 +135,17 @@ def widget_endpoint(*methods: str) -> Callable[[Handler], Callable[..., HttpResp
             elif request.method not in methods:
                 response = _json({"error": "method-not-allowed"}, status=405)
                 response["Allow"] = ", ".join((*methods, "OPTIONS"))
-            elif (wait := services.widget_rate_limited(widget=widget)) is not None:
-                response = _json({"error": "rate-limited", "retry_after": wait}, status=429)
+            elif (
+                wait := services.widget_rate_limited(widget=widget, ip=_client_ip(request))
+            ) is not None:
+                if reads:
+                    response = _off(origin, retry_after=wait)
+                else:
+                    response = _json({"error": "rate-limited", "retry_after": wait}, status=429)
                 response["Retry-After"] = str(wait)
             elif not selectors.widget_is_live(widget):
-                # Paused, or its survey closed: pages still carrying the snippet show nothing,
-                # quietly (a 404 would print an error in every page's console).
-                off = request.method == "GET"
-                response = _json({"off": True}, status=200 if off else 410)
+                # Paused, or its survey closed: pages still carrying the snippet show nothing.
+                response = _off(origin) if reads else _json({"off": True}, status=410)
             else:
                 try:
                     response = handler(request, widget)
@@ -152,31 +181,54 @@ def config(request: HttpRequest, widget: Widget) -> HttpResponse:
     return _json(selectors.widget_config(widget=widget, language=language, contact=contact))
 
 
+def _text(data: dict[str, Any], name: str, limit: int) -> str | None:
+    value = data.get(name)
+    if value in (None, "") or isinstance(value, dict | list | bool):
+        return None
+    return str(value)[:limit]
+
+
 @widget_endpoint("POST")
 def identify(request: HttpRequest, widget: Widget) -> HttpResponse:
-    """Tie the visitor to a contact (upserted by id or email) and say whether to show now."""
+    """Tie the visitor to a contact (verified by user_hash: upserted; otherwise only linked or
+    created) and say whether to show now, with the settings of the survey to show: a due
+    invitation from a trigger rule, else the widget's own."""
     data = _body(request)
     attributes = data.get("attributes")
     result = services.widget_identify(
         widget=widget,
-        external_id=str(data["id"])[:200] if data.get("id") not in (None, "") else None,
-        email=str(data["email"])[:254] if data.get("email") else None,
+        external_id=_text(data, "id", 200),
+        email=_text(data, "email", 254),
         attributes=attributes if isinstance(attributes, dict) else None,
+        user_hash=_text(data, "user_hash", 128),
     )
-    return _json(
-        {
-            "visitor": services.visitor_token(widget=widget, contact=result.contact),
-            "show": result.show,
-            "reason": result.reason,
-            "ignored_attributes": result.ignored,
-        }
-    )
+    contact = result.contact
+    answer: dict[str, Any] = {
+        "visitor": services.visitor_token(widget=widget, contact=contact) if contact else None,
+        "verified": result.verified,
+        "show": result.show,
+        "reason": result.reason,
+        "ignored_attributes": result.ignored,
+        "invitation": str(result.invitation.pk) if result.invitation is not None else None,
+    }
+    if result.show:
+        answer["config"] = selectors.widget_config(
+            widget=widget,
+            language=(_text(data, "lang", 20) or ""),
+            contact=contact,
+            survey=result.survey,
+        )
+    return _json(answer)
 
 
 @widget_endpoint("POST")
 def shown(request: HttpRequest, widget: Widget) -> HttpResponse:
-    """The survey appeared: a widget invitation for an identified visitor (counts as sent)."""
-    invitation = services.widget_shown(widget=widget, contact=_visitor(widget, _body(request)))
+    """The survey appeared: for an identified visitor, the trigger rule's invitation it
+    delivered is sent, else a new widget invitation (sent, or suppressed naming the rule)."""
+    data = _body(request)
+    invitation = services.widget_shown(
+        widget=widget, contact=_visitor(widget, data), invitation_id=data.get("invitation")
+    )
     if invitation is None:
         return _json({"invitation": None})
     if invitation.suppressed_reason:

@@ -105,6 +105,18 @@ def widget_delete(request: HttpRequest, widget_id: Any) -> HttpResponse:
     return redirect("widgets:list", org.slug)
 
 
+@org_view(read=Perm.EDIT_SURVEYS, write=Perm.EDIT_SURVEYS)
+@require_POST
+def widget_secret_regenerate(request: HttpRequest, widget_id: Any) -> HttpResponse:
+    org = _org(request)
+    widget = selectors.access_widget(organization=org, pk=widget_id)
+    services.widget_secret_regenerate(widget=widget, actor=_user(request))
+    messages.success(
+        request, _("New identity secret. Update your server: hashes made with the old one fail.")
+    )
+    return redirect("widgets:edit", org.slug, widget.pk)
+
+
 @org_view(read=Perm.VIEW)
 def widget_preview(request: HttpRequest, widget_id: Any) -> HttpResponse:
     """A test page on this app's own origin that loads the real widget.js with the widget's key

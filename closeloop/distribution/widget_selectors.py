@@ -183,11 +183,16 @@ def widget_labels() -> dict[str, str]:
 
 
 def widget_config(
-    *, widget: Widget, language: str | None = None, contact: Contact | None = None
+    *,
+    widget: Widget,
+    language: str | None = None,
+    contact: Contact | None = None,
+    survey: Survey | None = None,
 ) -> dict[str, Any]:
-    """What the script needs: the survey in the visitor's language, theme, placement, triggers
-    and the frequency window it applies to anonymous visitors."""
-    survey = widget.survey
+    """What the script needs: the survey (the widget's own, or the one a trigger rule's
+    invitation asks) in the visitor's language, theme, placement, triggers and the frequency
+    window it applies to anonymous visitors."""
+    survey = survey or widget.survey
     version = survey.current_version
     assert version is not None
     definition = survey_definition(version)

@@ -3,6 +3,8 @@ record a show or a dismissal, store an answer) under the same frequency rules as
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import uuid
 from collections.abc import Mapping
@@ -14,6 +16,7 @@ from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from closeloop.contacts.choices import DedupeBy
 from closeloop.contacts.models import AttributeDefinition, Contact
@@ -25,10 +28,17 @@ from closeloop.contacts.services import (
 )
 from closeloop.core.errors import DomainError
 from closeloop.core.services import activity_record
+from closeloop.core.verbs import register_verbs
 from closeloop.distribution.choices import InvitationStatus, ListeningChannel, WidgetPlacement
 from closeloop.distribution.frequency import frequency_check
 from closeloop.distribution.invitations import invitation_advance, invitation_create
-from closeloop.distribution.models import Invitation, ListeningPost, Touchpoint, Widget
+from closeloop.distribution.models import (
+    Invitation,
+    ListeningPost,
+    Touchpoint,
+    Widget,
+    new_identity_secret,
+)
 from closeloop.responses import ratelimit
 from closeloop.responses.choices import Channel
 from closeloop.responses.models import Response
@@ -46,6 +56,15 @@ TRIGGER_KEYS = ("url_pattern", "min_seconds", "scroll_percent", "exit_intent", "
 EVENT_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 HOST_RE = re.compile(
     r"^([0-9a-f:.]+|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$"
+)
+
+register_verbs(
+    {
+        "widget.created": gettext_lazy("created a website widget"),
+        "widget.updated": gettext_lazy("changed a website widget"),
+        "widget.deleted": gettext_lazy("deleted a website widget"),
+        "widget.secret_regenerated": gettext_lazy("regenerated a widget's identity secret"),
+    }
 )
 
 
@@ -163,24 +182,49 @@ def _check_fields(organization: Organization, values: dict[str, Any]) -> dict[st
         values["allowed_origins"] = clean_origins(list(values["allowed_origins"] or []))
     if "triggers" in values:
         values["triggers"] = clean_triggers(values["triggers"] or {})
-    if "rate_limit_per_minute" in values:
-        rate = values["rate_limit_per_minute"]
+    for name in ("rate_limit_per_minute", "rate_limit_per_ip"):
+        if name not in values:
+            continue
+        rate = values[name]
         if isinstance(rate, bool) or not isinstance(rate, int) or not 1 <= rate <= 100_000:
-            raise WidgetInvalid(
-                _("Enter a whole number from 1 to 100000."), field="rate_limit_per_minute"
-            )
+            raise WidgetInvalid(_("Enter a whole number from 1 to 100000."), field=name)
+    if "require_verified_identity" in values:
+        values["require_verified_identity"] = bool(values["require_verified_identity"])
     return values
 
 
+def _release_post(post_id: Any, widget: Widget) -> None:
+    """Remove a listening post a widget made once no other widget keeps it."""
+    if post_id is None:
+        return
+    if not Widget.objects.filter(listening_post_id=post_id).exclude(pk=widget.pk).exists():
+        ListeningPost.objects.filter(pk=post_id).delete()
+
+
 def _listen(widget: Widget) -> None:
-    """The journey shows the survey listening at the widget's touchpoint."""
-    if widget.touchpoint_id is not None:
-        ListeningPost.objects.get_or_create(
-            organization=widget.organization,
+    """Keep the widget's listening post where the widget listens: its survey at its touchpoint
+    while it is active, none otherwise. A post someone added by hand is left alone."""
+    old_id = widget.listening_post_id
+    post: ListeningPost | None = None
+    if widget.is_active and widget.touchpoint_id is not None:
+        found = ListeningPost.objects.filter(
             touchpoint_id=widget.touchpoint_id,
-            survey=widget.survey,
+            survey_id=widget.survey_id,
             channel=ListeningChannel.WIDGET,
-        )
+        ).first()
+        if found is None:
+            post = ListeningPost.objects.create(
+                organization=widget.organization,
+                touchpoint_id=widget.touchpoint_id,
+                survey_id=widget.survey_id,
+                channel=ListeningChannel.WIDGET,
+            )
+        elif found.pk == old_id or found.widgets.exists():
+            post = found  # made by this widget or another one: shared
+    if (post.pk if post is not None else None) != old_id:
+        widget.listening_post = post
+        widget.save(update_fields=["listening_post", "updated_at"])
+        _release_post(old_id, widget)
 
 
 EDITABLE = (
@@ -192,6 +236,8 @@ EDITABLE = (
     "triggers",
     "is_active",
     "rate_limit_per_minute",
+    "rate_limit_per_ip",
+    "require_verified_identity",
 )
 
 
@@ -207,7 +253,9 @@ def widget_create(
     allowed_origins: list[str] | None = None,
     triggers: Mapping[str, Any] | None = None,
     is_active: bool = True,
-    rate_limit_per_minute: int = 120,
+    rate_limit_per_minute: int = 6000,
+    rate_limit_per_ip: int = 60,
+    require_verified_identity: bool = False,
     api_key: ApiKey | None = None,
 ) -> Widget:
     """Create a widget showing a published survey on the listed origins."""
@@ -222,6 +270,8 @@ def widget_create(
             "triggers": dict(triggers or {}),
             "is_active": bool(is_active),
             "rate_limit_per_minute": rate_limit_per_minute,
+            "rate_limit_per_ip": rate_limit_per_ip,
+            "require_verified_identity": require_verified_identity,
         },
     )
     widget = Widget.objects.create(organization=organization, **values)
@@ -256,12 +306,29 @@ def widget_update(
 
 @transaction.atomic
 def widget_delete(*, widget: Widget, actor: User | None, api_key: ApiKey | None = None) -> None:
-    """Delete a widget; pages that still carry its snippet show nothing."""
+    """Delete a widget and the listening post it made; pages that still carry its snippet
+    show nothing."""
     activity_record(
         organization=widget.organization, actor=actor, api_key=api_key, verb="widget.deleted",
         data={"name": widget.name, "key": widget.public_key},
     )  # fmt: skip
+    post_id = widget.listening_post_id
     widget.delete()
+    _release_post(post_id, widget)
+
+
+@transaction.atomic
+def widget_secret_regenerate(
+    *, widget: Widget, actor: User | None, api_key: ApiKey | None = None
+) -> Widget:
+    """Give the widget a new identity secret; hashes made with the old one stop verifying."""
+    widget.identity_secret = new_identity_secret()
+    widget.save(update_fields=["identity_secret", "updated_at"])
+    activity_record(
+        organization=widget.organization, actor=actor, api_key=api_key,
+        verb="widget.secret_regenerated", target=widget,
+    )  # fmt: skip
+    return widget
 
 
 # --- the public script -------------------------------------------------------------------------
@@ -275,8 +342,12 @@ def origin_allowed(*, widget: Widget, origin: str | None, own_origin: str) -> bo
     return origin == own_origin or origin in (widget.allowed_origins or [])
 
 
-def widget_rate_limited(*, widget: Widget) -> int | None:
-    """Count one request against the widget's per-minute limit; seconds to wait when over it."""
+def widget_rate_limited(*, widget: Widget, ip: str) -> int | None:
+    """Count one request against the visitor's per-minute limit on this key (by IP) and the
+    key's ceiling for every visitor together; seconds to wait when over either."""
+    wait = ratelimit.hit("widget-ip", f"{widget.public_key}:{ip}", widget.rate_limit_per_ip)
+    if wait is not None:
+        return wait  # one busy visitor does not use up everyone's share
     return ratelimit.hit("widget", widget.public_key, widget.rate_limit_per_minute)
 
 
@@ -304,14 +375,40 @@ def visitor_contact(*, widget: Widget, token: str | None) -> Contact | None:
     ).first()
 
 
+def identity_hash(*, widget: Widget, identifier: str) -> str:
+    """The `user_hash` the host's server computes for a visitor: hex HMAC-SHA256 of the id
+    (else the email) exactly as passed to identify, keyed by the widget's identity secret."""
+    key = widget.identity_secret.encode()
+    return hmac.new(key, identifier.encode(), hashlib.sha256).hexdigest()
+
+
+def identity_verified(
+    *, widget: Widget, external_id: str | None, email: str | None, user_hash: str | None
+) -> bool:
+    """Whether user_hash proves the host's server vouches for this id (else email)."""
+    identifier = external_id or email
+    if not identifier or not user_hash or len(user_hash) > 128:
+        return False
+    expected = identity_hash(widget=widget, identifier=identifier)
+    return hmac.compare_digest(expected, user_hash.strip().lower())
+
+
 @dataclass
 class Identified:
-    """What identify did: the contact, whether the survey may be shown now, and why not."""
+    """What identify did: the contact (None when it counts as anonymous), whether a survey may
+    be shown now and why not, and a due invitation from a trigger rule to show instead."""
 
-    contact: Contact
+    contact: Contact | None
     show: bool
     reason: str | None
+    verified: bool = False
+    invitation: Invitation | None = None
     ignored: list[str] = field(default_factory=list)
+
+    @property
+    def survey(self) -> Survey | None:
+        """The survey to show: the due invitation's, else None (the widget's own)."""
+        return self.invitation.survey if self.invitation is not None else None
 
 
 def _unchanged(contact: Contact, values: Mapping[str, Any]) -> bool:
@@ -324,6 +421,81 @@ def _unchanged(contact: Contact, values: Mapping[str, Any]) -> bool:
     return True
 
 
+def _upsert_verified(organization: Organization, values: dict[str, Any]) -> tuple[Contact, bool]:
+    """The host vouched for the visitor: create or update the contact with everything sent."""
+    match_by = DedupeBy.EXTERNAL_ID if values.get("external_id") else DedupeBy.EMAIL
+    existing = find_existing(organization, values, match_by)
+    if existing is not None and existing.erased_at is None and _unchanged(existing, values):
+        return existing, False
+    return contact_upsert_values(organization=organization, values=values, match_by=match_by)
+
+
+def _link_unverified(organization: Organization, values: dict[str, Any]) -> tuple[Contact, bool]:
+    """Nobody vouched for the visitor: link to the contact the id (else the email) names,
+    changing nothing on it but attributes it has no value for, or create a new contact. An email
+    that belongs to a contact with another id is neither linked to nor copied."""
+    external_id, email = values.get("external_id"), values.get("email")
+    live = Contact.objects.filter(organization=organization, erased_at__isnull=True)
+    contact = live.filter(external_id=external_id).first() if external_id else None
+    email_taken = False
+    if contact is None and email:
+        owner = live.filter(email=email).first()
+        if owner is not None and (not external_id or not owner.external_id):
+            contact = owner
+        email_taken = owner is not None
+    if contact is None:
+        fresh = {k: v for k, v in values.items() if not (k == "email" and email_taken)}
+        match_by = DedupeBy.EXTERNAL_ID if fresh.get("external_id") else DedupeBy.EMAIL
+        return contact_upsert_values(organization=organization, values=fresh, match_by=match_by)
+    current = contact.attributes or {}
+    empty = {
+        k: v
+        for k, v in (values.get("attributes") or {}).items()
+        if v not in (None, "") and current.get(k) in (None, "")
+    }
+    if empty:
+        key = {"external_id": contact.external_id} if contact.external_id else {"email": email}
+        match_by = DedupeBy.EXTERNAL_ID if contact.external_id else DedupeBy.EMAIL
+        contact, _created = contact_upsert_values(
+            organization=organization, values={**key, "attributes": empty}, match_by=match_by
+        )
+    return contact, False
+
+
+def _due_invitation(widget: Widget, contact: Contact, now: Any) -> Invitation | None:
+    """The contact's oldest widget invitation from a trigger rule that is due and whose survey
+    is open. One the frequency rules now stop (the contact unsubscribed, say) is suppressed,
+    naming the rule; its own pending self does not count against it."""
+    due = (
+        Invitation.objects.filter(
+            organization=widget.organization,
+            contact=contact,
+            channel=ListeningChannel.WIDGET,
+            status=InvitationStatus.QUEUED,
+            send_after__lte=now,
+            survey__status=SurveyStatus.ACTIVE,
+            survey__current_version__published_at__isnull=False,
+        )
+        .select_related("survey", "survey__current_version", "touchpoint")
+        .order_by("send_after", "created_at")
+    )
+    for invitation in due[:5]:
+        reason = frequency_check(
+            organization=widget.organization,
+            survey=invitation.survey,
+            contact=contact,
+            channel=ListeningChannel.WIDGET,
+            now=now,
+            exclude_invitation_id=invitation.pk,
+        )
+        if reason is None:
+            return invitation
+        Invitation.objects.filter(pk=invitation.pk, status=InvitationStatus.QUEUED).update(
+            status=InvitationStatus.SUPPRESSED, suppressed_reason=reason, updated_at=now
+        )
+    return None
+
+
 @transaction.atomic
 def widget_identify(
     *,
@@ -331,11 +503,17 @@ def widget_identify(
     external_id: str | None,
     email: str | None,
     attributes: Mapping[str, Any] | None = None,
+    user_hash: str | None = None,
     now: Any = None,
 ) -> Identified:
-    """Create or update the visitor's contact (by external id, else email) and tell whether the
-    frequency rules allow showing the survey to them now. Unknown attributes are ignored."""
+    """Tie the visitor to a contact and tell whether a survey may be shown to them now: a due
+    widget invitation from a trigger rule first, else the widget's own survey, under the
+    frequency rules. With a valid user_hash the contact is created or updated with what is
+    sent; without one an existing contact is only linked to (see _link_unverified), or, when
+    the widget requires verified identities, the visitor stays anonymous. Unknown attributes
+    are ignored."""
     organization = widget.organization
+    now = now or timezone.now()
     data: dict[str, Any] = {}
     if external_id:
         data["external_id"] = str(external_id)
@@ -343,25 +521,32 @@ def widget_identify(
         data["email"] = str(email)
     if not data:
         raise ContactInvalid({"id": _("Give an id or an email address.")})
+    verified = identity_verified(
+        widget=widget, external_id=external_id, email=email, user_hash=user_hash
+    )
+    if not verified and widget.require_verified_identity:
+        return Identified(contact=None, show=True, reason=None)
     definitions = {d.key: d for d in AttributeDefinition.objects.filter(organization=organization)}
     values, errors = clean_contact_data({**data, "attributes": dict(attributes or {})}, definitions)
     ignored = sorted(k.removeprefix("attributes.") for k in errors if k.startswith("attributes."))
     errors = {k: v for k, v in errors.items() if not k.startswith("attributes.")}
     if errors:
         raise ContactInvalid(errors)
-    match_by = DedupeBy.EXTERNAL_ID if values.get("external_id") else DedupeBy.EMAIL
-    existing = find_existing(organization, values, match_by)
-    if existing is not None and existing.erased_at is None and _unchanged(existing, values):
-        contact = existing
+    if verified:
+        contact, created = _upsert_verified(organization, values)
     else:
-        contact, created = contact_upsert_values(
-            organization=organization, values=values, match_by=match_by
-        )
-        if created:
-            activity_record(
-                organization=organization, verb="contact.created", target=contact,
-                data={"source": "widget", "widget": str(widget.pk)},
-            )  # fmt: skip
+        contact, created = _link_unverified(organization, values)
+    if created:
+        activity_record(
+            organization=organization, verb="contact.created", target=contact,
+            data={"source": "widget", "widget": str(widget.pk), "verified": verified},
+        )  # fmt: skip
+    invitation = _due_invitation(widget, contact, now)
+    if invitation is not None:
+        return Identified(
+            contact=contact, show=True, reason=None, verified=verified, invitation=invitation,
+            ignored=ignored,
+        )  # fmt: skip
     reason = frequency_check(
         organization=organization,
         survey=widget.survey,
@@ -369,14 +554,26 @@ def widget_identify(
         channel=ListeningChannel.WIDGET,
         now=now,
     )
-    return Identified(contact=contact, show=reason is None, reason=reason, ignored=ignored)
+    return Identified(
+        contact=contact, show=reason is None, reason=reason, verified=verified, ignored=ignored
+    )
 
 
-def widget_shown(*, widget: Widget, contact: Contact | None) -> Invitation | None:
-    """Record that the survey was shown to an identified visitor: a widget invitation, sent, so
-    it counts against the frequency rules (or suppressed, naming the rule). None if anonymous."""
+def widget_shown(
+    *, widget: Widget, contact: Contact | None, invitation_id: Any = None
+) -> Invitation | None:
+    """Record that a survey was shown to an identified visitor, so it counts against the
+    frequency rules: the trigger rule's queued widget invitation it delivered is marked sent;
+    otherwise a new widget invitation for the widget's survey, sent (or suppressed, naming the
+    rule). None if anonymous."""
     if contact is None:
         return None
+    delivered = _invitation(widget, invitation_id, contact)
+    if delivered is not None and delivered.status != InvitationStatus.SUPPRESSED:
+        if delivered.status == InvitationStatus.QUEUED:
+            invitation_advance(invitation_id=delivered.pk, status=InvitationStatus.SENT)
+            delivered.refresh_from_db()
+        return delivered
     invitation = invitation_create(
         organization=widget.organization,
         survey=widget.survey,
@@ -391,19 +588,23 @@ def widget_shown(*, widget: Widget, contact: Contact | None) -> Invitation | Non
 
 
 def _invitation(widget: Widget, invitation_id: Any, contact: Contact | None) -> Invitation | None:
+    """The visitor's own widget invitation by id (for the widget's survey or a trigger's)."""
     if contact is None or not invitation_id:
         return None
     try:
         pk = uuid.UUID(str(invitation_id))
     except ValueError:
         return None
-    return Invitation.objects.filter(
-        organization=widget.organization,
-        survey=widget.survey,
-        contact=contact,
-        channel=ListeningChannel.WIDGET,
-        pk=pk,
-    ).first()
+    return (
+        Invitation.objects.filter(
+            organization=widget.organization,
+            contact=contact,
+            channel=ListeningChannel.WIDGET,
+            pk=pk,
+        )
+        .select_related("survey", "survey__current_version")
+        .first()
+    )
 
 
 def widget_dismissed(*, widget: Widget, contact: Contact | None, invitation_id: Any) -> bool:
@@ -432,10 +633,17 @@ def widget_response_submit(
     other response (validated by the survey, announced to automation and analytics); the
     invitation, if any, is completed. ResponseValidationError names the question at fault."""
     invitation = _invitation(widget, invitation_id, contact)
+    # A trigger rule's invitation may ask another survey than the widget's own.
+    survey = invitation.survey if invitation is not None else widget.survey
+    touchpoint_id = (
+        invitation.touchpoint_id
+        if invitation is not None and invitation.touchpoint_id
+        else widget.touchpoint_id
+    )
     key = f"widget:{idempotency_key}"[:100] if idempotency_key else None
     with transaction.atomic():
         response = response_create_complete(
-            survey=widget.survey,
+            survey=survey,
             answers=dict(answers),
             channel=Channel.WIDGET,
             language=language,
@@ -444,12 +652,12 @@ def widget_response_submit(
             idempotency_key=key,
         )
         link_id = invitation.personal_link_id if invitation is not None else None
-        if response.touchpoint_id is None and (widget.touchpoint_id or link_id):
+        if response.touchpoint_id is None and (touchpoint_id or link_id):
             # The response.completed handlers run after commit and see these too.
             Response.objects.filter(pk=response.pk).update(
-                touchpoint_id=widget.touchpoint_id, personal_link_id=link_id
+                touchpoint_id=touchpoint_id, personal_link_id=link_id
             )
-            response.touchpoint_id = widget.touchpoint_id
+            response.touchpoint_id = touchpoint_id
         if invitation is not None:
             Invitation.objects.filter(pk=invitation.pk, response__isnull=True).update(
                 response=response

@@ -8,4 +8,4 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         # Webhook/Slack/Teams transports register into the outbox; event handlers subscribe.
-        from closeloop.integrations import handlers, transports  # noqa: F401
+        from closeloop.integrations import gdpr, handlers, transports  # noqa: F401

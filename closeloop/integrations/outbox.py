@@ -5,7 +5,10 @@ A crash between claiming and finishing leaves the row `sending`; once its claim 
 picked up again (at least once, never lost). Two workers never claim the same due row.
 
 Transports are registered per kind (`@transport("email")`); hooks per related type
-(`@on_delivery("invitation")`) hear when a row is sent or finally failed.
+(`@on_delivery("invitation")`) hear when a row is sent, finally failed, or cancelled at send
+time. Checks per related type (`@send_check("invitation")`) run right before each attempt (and
+before a manual redelivery): consent can change while a row waits, so a row whose recipient
+has since unsubscribed or been erased is cancelled with the reason instead of sent.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from closeloop.core.periodic import periodic
 from closeloop.core.tasks import enqueue_on_commit
@@ -84,11 +88,23 @@ class SendSession:
         self.reset_email()
 
 
+@dataclass(frozen=True)
+class SendBlock:
+    """Why a delivery must not be sent now: `reason` is stored as its last error (stable text
+    for the log), `message` tells a person (translated)."""
+
+    reason: str
+    message: str
+
+
 Transport = Callable[[Delivery, SendSession], None]
 Hook = Callable[[Delivery], None]
+Check = Callable[[Delivery], SendBlock | None]
 
 TRANSPORTS: dict[str, Transport] = {}
 HOOKS: dict[str, list[Hook]] = {}
+CHECKS: dict[str, list[Check]] = {}
+ERASED_REASON = "contact erased"
 
 
 def transport(kind: str) -> Callable[[Transport], Transport]:
@@ -103,8 +119,8 @@ def transport(kind: str) -> Callable[[Transport], Transport]:
 
 def on_delivery(related_type: str) -> Callable[[Hook], Hook]:
     """Register a hook called (in the sending transaction) when a delivery of this related type
-    is sent or has finally failed; it reads `delivery.status`, `last_error` and
-    `response_status` (the SMTP code of a refused recipient: a bounce)."""
+    is sent, has finally failed, or was cancelled by a send check; it reads `delivery.status`,
+    `last_error` and `response_status` (the SMTP code of a refused recipient: a bounce)."""
 
     def register(fn: Hook) -> Hook:
         HOOKS.setdefault(related_type, [])
@@ -113,6 +129,34 @@ def on_delivery(related_type: str) -> Callable[[Hook], Hook]:
         return fn
 
     return register
+
+
+def send_check(related_type: str) -> Callable[[Check], Check]:
+    """Register a check run right before a delivery of this related type is sent (and before
+    a redelivery); returning a SendBlock cancels the row instead of sending it."""
+
+    def register(fn: Check) -> Check:
+        CHECKS.setdefault(related_type, [])
+        if fn not in CHECKS[related_type]:
+            CHECKS[related_type].append(fn)
+        return fn
+
+    return register
+
+
+def send_blocked(delivery: Delivery) -> SendBlock | None:
+    """The first reason this delivery may not be sent now (erased recipient, withdrawn
+    consent), or None."""
+    if (delivery.payload or {}).get("erased"):
+        return SendBlock(
+            reason=ERASED_REASON,
+            message=_("The recipient was erased (GDPR): nothing is sent to them again."),
+        )
+    for check in CHECKS.get(delivery.related_type, []):
+        block = check(delivery)
+        if block is not None:
+            return block
+    return None
 
 
 # A kind may bring its own retry schedule (webhooks follow the Standard Webhooks one).
@@ -166,11 +210,14 @@ def delivery_enqueue(
     return delivery
 
 
-def deliveries_cancel(*, related_type: str, related_ids: list[str]) -> int:
+def deliveries_cancel(*, related_type: str, related_ids: list[str], reason: str = "") -> int:
     """Cancel the rows not sent yet for these related objects; returns how many."""
+    changes: dict[str, Any] = {"status": DeliveryStatus.CANCELLED, "updated_at": timezone.now()}
+    if reason:
+        changes["last_error"] = reason
     return Delivery.objects.filter(
         related_type=related_type, related_id__in=related_ids, status__in=DUE_STATUSES
-    ).update(status=DeliveryStatus.CANCELLED, updated_at=timezone.now())
+    ).update(**changes)
 
 
 # --- claim --------------------------------------------------------------------------------------
@@ -242,9 +289,18 @@ def _run_hooks(delivery: Delivery) -> None:
         hook(delivery)
 
 
-def _finish(delivery: Delivery, now: dt.datetime, error: DeliveryError | Exception | None) -> None:
+def _finish(
+    delivery: Delivery,
+    now: dt.datetime,
+    error: DeliveryError | Exception | None,
+    block: SendBlock | None = None,
+) -> None:
     with transaction.atomic():
-        if error is None:
+        if block is not None:
+            delivery.status = DeliveryStatus.CANCELLED
+            delivery.last_error = block.reason
+            final = True
+        elif error is None:
             delivery.status = DeliveryStatus.SENT
             delivery.sent_at = now
             delivery.last_error = ""
@@ -277,6 +333,11 @@ def _finish(delivery: Delivery, now: dt.datetime, error: DeliveryError | Excepti
 
 
 def _attempt(delivery: Delivery, session: SendSession, now: dt.datetime) -> str:
+    block = send_blocked(delivery)
+    if block is not None:
+        logger.info("Delivery %s cancelled before sending: %s", delivery.pk, block.reason)
+        _finish(delivery, now, None, block)
+        return delivery.status
     send = TRANSPORTS.get(delivery.kind)
     error: Exception | None = None
     if send is None:

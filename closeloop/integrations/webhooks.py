@@ -350,7 +350,11 @@ def delivery_list(
 def delivery_redeliver(
     *, delivery: Delivery, actor: User | None = None, api_key: Any = None
 ) -> Delivery:
-    """One more attempt of the same delivery (same webhook-id), sent as soon as possible."""
+    """One more attempt of the same delivery (same webhook-id), sent as soon as possible; never
+    to a recipient who has since unsubscribed or been erased."""
+    block = outbox.send_blocked(delivery)
+    if block is not None:
+        raise ConflictError(block.message, code="not_contactable")
     now = timezone.now()
     stale = now - outbox.SENDING_STALE
     if delivery.status == DeliveryStatus.SENDING and (

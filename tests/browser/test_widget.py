@@ -300,17 +300,115 @@ def test_slide_in_after_scrolling_and_escape_dismisses(
     assert seen.problems == []
 
 
-def test_a_page_on_an_origin_not_allowed_gets_nothing(
+def test_a_page_on_an_origin_not_allowed_gets_nothing_and_logs_nothing(
     clean: None, personas: Personas, host_site: HostSite, live_server: Any, page: Any
 ) -> None:
+    """A snippet on a site not listed, with an unknown key, or of a paused widget: the settings
+    say "off", the script asks nothing more, and the host page's console stays clean."""
     widget = make_widget(personas.org, allowed_origins=["https://elsewhere.example.com"])
+    paused = make_widget(personas.org, allowed_origins=[host_site.origin], is_active=False)
     seen = watch(page)
-    page.goto(publish_page(host_site, live_server, widget))
+    calls: list[str] = []
+    page.on("request", lambda r: calls.append(f"{r.method} {urlsplit(r.url).path}"))
+    who = "closeloop('identify', {id: 'cust-1', email: 'a@example.com'}); closeloop('show');"
+    page.goto(publish_page(host_site, live_server, widget, identify=who))
     page.wait_for_timeout(1500)
     assert shadow(page).count() == 0
+    unknown = Widget(public_key="wk_unknown_key_000000")
+    for other, path in ((unknown, "/unknown/"), (paused, "/paused/")):
+        page.goto(publish_page(host_site, live_server, other, path=path, identify=who))
+        page.wait_for_timeout(1000)
+        assert shadow(page).count() == 0
     assert not Response.objects.exists()
-    # The browser reports the refused CORS request itself; the script adds nothing.
-    assert all("CORS" in p or "Failed to load" in p for p in seen.problems), seen.problems
+    assert not Contact.objects.exists()
+    assert seen.problems == []
+    assert not [c for c in calls if c.startswith(("POST", "OPTIONS"))], calls
+
+
+def test_show_respects_the_frequency_rules_for_an_identified_visitor(
+    clean: None, personas: Personas, host_site: HostSite, live_server: Any, page: Any
+) -> None:
+    from closeloop.distribution.invitations import invitation_advance, invitation_create
+
+    widget = make_widget(
+        personas.org, allowed_origins=[host_site.origin], triggers={"event": "never"}
+    )
+    contact = Contact.objects.create(
+        organization=personas.org, external_id="cust-3", email="cust3@example.com"
+    )
+    asked = invitation_create(
+        organization=personas.org,
+        survey=widget.survey,
+        contact=contact,
+        channel=ListeningChannel.EMAIL,
+    )
+    assert invitation_advance(invitation_id=asked.pk, status=InvitationStatus.SENT)
+    seen = watch(page)
+    page.goto(
+        publish_page(
+            host_site,
+            live_server,
+            widget,
+            identify="closeloop('identify', {id: 'cust-3'}); closeloop('show');",
+        )
+    )
+    page.wait_for_timeout(1500)
+    assert shadow(page).count() == 0  # asked by email yesterday: not again
+    # An anonymous visitor the host explicitly shows it to sees it, even twice in a row.
+    page.goto(publish_page(host_site, live_server, widget, path="/anon/"))
+    page.wait_for_timeout(500)
+    page.evaluate("closeloop('show')")
+    page.get_by_role("dialog").wait_for()
+    assert seen.problems == []
+
+
+def test_a_trigger_rules_invitation_shows_on_the_next_visit(
+    clean: None, personas: Personas, host_site: HostSite, live_server: Any, page: Any
+) -> None:
+    from closeloop.distribution.events_services import event_ingest, trigger_rule_create
+    from closeloop.distribution.tests.widget_factories import widget_survey
+    from closeloop.distribution.widget_services import identity_hash
+
+    widget = make_widget(personas.org, allowed_origins=[host_site.origin])
+    delivery = widget_survey(personas.org, name="Delivery survey")
+    trigger_rule_create(
+        organization=personas.org,
+        actor=None,
+        data={
+            "name": "Delivered",
+            "event_type": "order_delivered",
+            "channel": "widget",
+            "survey": delivery,
+        },
+    )
+    event_ingest(
+        organization=personas.org,
+        contact={"external_id": "cust-9", "email": "jin@example.com"},
+        event_type="order_delivered",
+    )
+    user_hash = identity_hash(widget=widget, identifier="cust-9")
+    seen = watch(page)
+    page.goto(
+        publish_page(
+            host_site,
+            live_server,
+            widget,
+            identify=f"closeloop('identify', {{id: 'cust-9', user_hash: '{user_hash}'}});",
+        )
+    )
+    dialog = page.get_by_role("dialog")
+    dialog.wait_for()
+    dialog.get_by_role("radio", name="8").click()
+    dialog.get_by_role("button", name="Next").click()
+    dialog.get_by_role("button", name="Send").click()
+    dialog.get_by_role("status").get_by_text("Thanks").wait_for()
+    response = Response.objects.get()
+    assert response.survey == delivery and response.answers == {"nps": 8}
+    invitation = Invitation.objects.get(survey=delivery)
+    assert invitation.status == InvitationStatus.COMPLETED
+    assert invitation.response_id == response.pk
+    assert Invitation.objects.count() == 1
+    assert seen.problems == []
 
 
 def test_staff_preview_shows_the_demo_survey_with_its_logic(

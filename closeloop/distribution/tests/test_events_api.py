@@ -131,6 +131,44 @@ def test_repeated_event_id_returns_the_original_and_triggers_nothing(
     assert Invitation.objects.count() == 1
 
 
+def test_repeats_of_an_event_id_are_counted_and_shown(
+    writer: ApiClient, survey: Survey, personas: Personas
+) -> None:
+    """An integrator debugging retries sees how often the same id came back, and when."""
+    make_rule(writer, survey)
+    first = send(writer, id="evt-7").json()
+    assert first["duplicates"] == 0 and first["last_duplicate_at"] is None
+    send(writer, id="evt-7")
+    again = send(writer, id="evt-7")
+    assert again.status_code == 200
+    assert again.json()["duplicates"] == 2 and again.json()["last_duplicate_at"] is not None
+    assert again.json()["outcome"] == "triggered"  # the first event's outcome, unchanged
+    send(writer, id="evt-8")
+    detail = writer.get(f"/events/{first['id']}").json()
+    assert detail["duplicates"] == 2
+    repeated = writer.get("/events", {"outcome": "duplicate"}).json()["items"]
+    assert [e["id"] for e in repeated] == [first["id"]]
+    assert Invitation.objects.filter(event_id=first["id"]).count() == 1
+
+    viewer = personas.client_for(personas.viewer)
+    listing = viewer.get(f"/o/{personas.org.slug}/events/", {"outcome": "duplicate"})
+    assert "id sent again 2 times" in listing.content.decode()
+    assert listing.content.decode().count('data-duplicates="2"') == 1
+    page = viewer.get(f"/o/{personas.org.slug}/events/{first['id']}/").content.decode()
+    assert "2 more times with the same id" in page
+
+
+def test_the_contact_kind_is_set_from_the_event(writer: ApiClient, personas: Personas) -> None:
+    sent = send(writer, contact={"email": "staff@example.com", "kind": "employee"})
+    assert sent.status_code == 202, sent.content
+    assert Contact.objects.get(email="staff@example.com").kind == "employee"
+    bad = send(writer, contact={"email": "x@example.com", "kind": "robot"})
+    assert bad.status_code == 422
+    assert "kind" in bad.json()["field"]
+    spec = writer.get("/openapi.json").json()
+    assert "kind" in spec["components"]["schemas"]["EventContactIn"]["properties"]
+
+
 def test_unknown_contact_is_created_with_attributes(writer: ApiClient, personas: Personas) -> None:
     response = send(
         writer,

@@ -39,7 +39,9 @@ def test_png_decodes_to_the_touchpoint_link(personas: Personas) -> None:
     response = personas.client_for(personas.viewer).get(url, {"format": "png", "download": "1"})
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
-    assert response["Content-Disposition"].startswith('attachment; filename="qr-parcel-parcel-drop-off')
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="qr-parcel-parcel-drop-off'
+    )
     code = qr_code(link)
     assert code.error == "M"
     modules = png_modules(response.content, scale=PNG_SCALE, border=QUIET_ZONE)

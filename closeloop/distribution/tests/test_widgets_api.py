@@ -64,3 +64,27 @@ def test_other_orgs_widget_is_404(personas: Personas) -> None:
     assert other.get(f"/widgets/{widget.pk}").status_code == 404
     assert other.delete(f"/widgets/{widget.pk}").status_code == 404
     assert Widget.objects.filter(pk=widget.pk).exists()
+
+
+def test_rate_limits_identity_setting_and_secret(personas: Personas) -> None:
+    keys = make_keys(personas.org)
+    client = ApiClient(keys.write)
+    widget = make_widget(personas.org)
+    data = ApiClient(keys.read).get(f"/widgets/{widget.pk}").json()
+    assert (data["rate_limit_per_ip"], data["rate_limit_per_minute"]) == (60, 6000)
+    assert data["require_verified_identity"] is False
+    assert "identity_secret" not in data  # never to a read key
+    changed = client.patch(
+        f"/widgets/{widget.pk}",
+        {"rate_limit_per_ip": 20, "rate_limit_per_minute": 2000, "require_verified_identity": True},
+    ).json()
+    assert (changed["rate_limit_per_ip"], changed["rate_limit_per_minute"]) == (20, 2000)
+    assert changed["require_verified_identity"] is True
+    bad = client.patch(f"/widgets/{widget.pk}", {"rate_limit_per_ip": 0})
+    assert bad.status_code == 422 and "rate_limit_per_ip" in bad.content.decode()
+    # A new secret, to a write key only.
+    path = f"/widgets/{widget.pk}/identity-secret"
+    assert ApiClient(keys.read).post(path, {}).status_code == 403
+    secret = client.post(path, {}).json()["identity_secret"]
+    widget.refresh_from_db()
+    assert secret == widget.identity_secret and len(secret) == 64

@@ -1,5 +1,5 @@
 """The widget's public endpoints as a host page's script uses them: config, identify, shown,
-dismissed and responses, with CORS, preflight, the per-key rate limit and frequency rules."""
+dismissed and responses, with CORS, preflight, the rate limits and frequency rules."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from closeloop.distribution.choices import InvitationStatus, ListeningChannel, S
 from closeloop.distribution.invitations import invitation_advance, invitation_create
 from closeloop.distribution.models import Invitation, Touchpoint, Widget
 from closeloop.distribution.tests.widget_factories import make_widget, widget_survey
+from closeloop.distribution.widget_services import identity_hash
 from closeloop.responses.models import AnswerFact, Response
 from closeloop.responses.testing import every_type_definition, publish_survey
 from conftest import Personas
@@ -46,14 +47,22 @@ def url(widget: Widget, endpoint: str) -> str:
     return f"/widget/api/{widget.public_key}/{endpoint}"
 
 
-def get(widget: Widget, endpoint: str, origin: str | None = SHOP, **params: Any) -> Any:
+def get(
+    widget: Widget, endpoint: str, origin: str | None = SHOP, ip: str = "203.0.113.1", **params: Any
+) -> Any:
     headers = {"Origin": origin} if origin else {}
-    return Client(headers=headers).get(url(widget, endpoint), params)
+    return Client(headers=headers, REMOTE_ADDR=ip).get(url(widget, endpoint), params)
 
 
-def post(widget: Widget, endpoint: str, body: dict[str, Any], origin: str | None = SHOP) -> Any:
+def post(
+    widget: Widget,
+    endpoint: str,
+    body: dict[str, Any],
+    origin: str | None = SHOP,
+    ip: str = "203.0.113.1",
+) -> Any:
     headers = {"Origin": origin} if origin else {}
-    return Client(headers=headers).post(
+    return Client(headers=headers, REMOTE_ADDR=ip).post(
         url(widget, endpoint), json.dumps(body), content_type="application/json"
     )
 
@@ -112,14 +121,25 @@ def test_unsupported_question_types_link_to_the_survey_page(personas: Personas) 
     assert config["labels"]["full"] == "Answer in full"
 
 
-def test_disallowed_origin_is_refused(widget: Widget) -> None:
-    response = get(widget, "config", origin="https://evil.example.net")
-    assert response.status_code == 403
-    assert "Access-Control-Allow-Origin" not in response
-    assert get(widget, "config", origin=None).status_code == 403
+def test_disallowed_origin_gets_off_quietly_and_cannot_write(widget: Widget) -> None:
+    # The settings answer "off" (200, readable, so the browser logs no CORS error) and say
+    # nothing about the widget.
+    evil = "https://evil.example.net"
+    response = get(widget, "config", origin=evil)
+    assert response.status_code == 200
+    assert response.json() == {"off": True}
+    assert response["Access-Control-Allow-Origin"] == evil
+    assert get(widget, "config", origin=None).json() == {"off": True}
     # The origin must match exactly: another scheme or port is another origin.
-    assert get(widget, "config", origin="http://shop.example.com").status_code == 403
-    assert get(widget, "config", origin="https://shop.example.com:8443").status_code == 403
+    assert get(widget, "config", origin="http://shop.example.com").json() == {"off": True}
+    assert get(widget, "config", origin="https://shop.example.com:8443").json() == {"off": True}
+    # Writes are refused without CORS headers.
+    refused = post(widget, "identify", {"id": "x"}, origin=evil)
+    assert refused.status_code == 403
+    assert "Access-Control-Allow-Origin" not in refused
+    preflight = Client(headers={"Origin": evil}).options(url(widget, "identify"))
+    assert preflight.status_code == 403
+    assert not Contact.objects.exists()
 
 
 def test_the_apps_own_origin_is_allowed_for_the_preview(widget: Widget) -> None:
@@ -143,8 +163,11 @@ def test_preflight(widget: Widget) -> None:
     assert "Access-Control-Allow-Origin" not in denied
 
 
-def test_unknown_key_is_404_and_a_paused_widget_is_quietly_off(widget: Widget) -> None:
-    assert Client(headers={"Origin": SHOP}).get("/widget/api/wk_nope/config").status_code == 404
+def test_unknown_key_and_a_paused_widget_are_quietly_off(widget: Widget) -> None:
+    unknown = Client(headers={"Origin": SHOP}).get("/widget/api/wk_nope/config")
+    assert unknown.status_code == 200 and unknown.json() == {"off": True}
+    assert unknown["Access-Control-Allow-Origin"] == SHOP
+    assert Client(headers={"Origin": SHOP}).post("/widget/api/wk_nope/identify").status_code == 404
     widget.is_active = False
     widget.save()
     response = get(widget, "config")
@@ -155,18 +178,28 @@ def test_unknown_key_is_404_and_a_paused_widget_is_quietly_off(widget: Widget) -
     assert not Response.objects.exists()
 
 
-def test_rate_limit_per_key(widget: Widget) -> None:
-    widget.rate_limit_per_minute = 3
+def test_rate_limit_per_visitor_and_per_key(widget: Widget) -> None:
+    assert (widget.rate_limit_per_ip, widget.rate_limit_per_minute) == (60, 6000)
+    widget.rate_limit_per_ip = 3
+    widget.rate_limit_per_minute = 5
     widget.save()
     for _ in range(3):
-        assert get(widget, "config").status_code == 200
-    response = get(widget, "config")
-    assert response.status_code == 429
+        assert "off" not in get(widget, "config", ip="198.51.100.7").json()
+    # Over the visitor's share: the settings say "off" (no console error), writes get 429.
+    response = get(widget, "config", ip="198.51.100.7")
+    assert response.status_code == 200
+    assert response.json()["off"] is True
     assert int(response["Retry-After"]) >= 1
     assert response["Access-Control-Allow-Origin"] == SHOP
-    before = Response.objects.count()
-    assert post(widget, "responses", {"answers": {"nps": 9}}).status_code == 429
-    assert Response.objects.count() == before
+    refused = post(widget, "responses", {"answers": {"nps": 9}}, ip="198.51.100.7")
+    assert refused.status_code == 429
+    assert not Response.objects.exists()
+    # Another visitor still has their share, up to the key's ceiling for everyone.
+    assert "off" not in get(widget, "config", ip="198.51.100.8").json()
+    assert "off" not in get(widget, "config", ip="198.51.100.9").json()
+    assert get(widget, "config", ip="198.51.100.10").json()["off"] is True
+    assert post(widget, "responses", {"answers": {"nps": 9}}, ip="198.51.100.11").status_code == 429
+    assert not Response.objects.exists()
 
 
 # --- identify, shown, dismissed --------------------------------------------------------------
@@ -182,12 +215,17 @@ def test_identify_upserts_the_contact_and_allows_showing(
         widget, id="cust-42", email="Kim@Example.com", attributes={"plan": "pro", "nope": 1}
     )
     assert data["show"] is True and data["reason"] is None
+    assert data["verified"] is False
     assert data["ignored_attributes"] == ["nope"]
+    assert data["config"]["survey"]["title"] == "Quick question"
     contact = Contact.objects.get(organization=personas.org, external_id="cust-42")
     assert contact.email == "kim@example.com"
     assert contact.attributes == {"plan": "pro"}
-    # Identifying again updates the same contact.
-    identify(widget, id="cust-42", attributes={"plan": "team"})
+    # Identifying again with the host's signature updates the same contact.
+    user_hash = identity_hash(widget=widget, identifier="cust-42")
+    assert identify(widget, id="cust-42", attributes={"plan": "team"}, user_hash=user_hash)[
+        "verified"
+    ]
     contact.refresh_from_db()
     assert contact.attributes == {"plan": "team"}
     assert Contact.objects.filter(organization=personas.org).count() == 1
@@ -315,3 +353,21 @@ def test_disallowed_origin_stores_nothing(widget: Widget) -> None:
     assert post(widget, "responses", {"answers": {"nps": 9}}, origin=evil).status_code == 403
     assert not Response.objects.exists()
     assert not Contact.objects.exists()
+
+
+def test_an_unsubscribed_or_erased_contact_is_never_shown_the_survey(
+    personas: Personas, widget: Widget
+) -> None:
+    from closeloop.contacts.services import contact_erase, contact_unsubscribe
+
+    identify(widget, id="cust-u")
+    contact_unsubscribe(contact=Contact.objects.get(external_id="cust-u"), via="test")
+    data = identify(widget, id="cust-u")
+    assert data["show"] is False and data["reason"] == SuppressionReason.UNSUBSCRIBED
+    assert "config" not in data
+    # closeloop('show') then shows nothing; were it shown anyway, nothing is sent.
+    shown = post(widget, "shown", {"visitor": data["visitor"]}).json()
+    assert shown["invitation"] is None and shown["reason"] == SuppressionReason.UNSUBSCRIBED
+    visitor = identify(widget, id="cust-e")["visitor"]
+    contact_erase(contact=Contact.objects.get(external_id="cust-e"), actor=None)
+    assert post(widget, "shown", {"visitor": visitor}).json() == {"invitation": None}

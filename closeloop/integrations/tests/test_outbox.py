@@ -1,5 +1,6 @@
 """The outbox: a delivery is claimed by one sender only, retried with growing waits until it
-fails for good, picked up again after a crash, and throttled per organization."""
+fails for good, picked up again after a crash, throttled per organization, and cancelled at
+send time when a check says its recipient may no longer be contacted."""
 
 from __future__ import annotations
 
@@ -10,14 +11,18 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from closeloop.core.errors import ConflictError
 from closeloop.core.worker import run_ready_tasks
 from closeloop.distribution.tests.campaigns_factories import free_port
+from closeloop.integrations import outbox, webhooks
 from closeloop.integrations.models import Delivery, DeliveryKind, DeliveryStatus
 from closeloop.integrations.outbox import (
+    SendBlock,
     deliveries_flush,
     delivery_claim,
     delivery_enqueue,
     on_delivery,
+    send_check,
 )
 
 if TYPE_CHECKING:
@@ -141,3 +146,43 @@ def test_throttle_per_organization(personas: Personas, settings: Any) -> None:
     assert deliveries_flush(now=next_minute + dt.timedelta(minutes=1)) == 1
     assert len(mail.outbox) == 6
     assert timezone.is_aware(Delivery.objects.first().sent_at)  # type: ignore[union-attr,arg-type]
+
+
+def test_a_send_check_cancels_a_row_right_before_it_goes_out(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Consent can change while a row waits: a registered check runs at send time, and before
+    a manual redelivery, and stops both with its reason."""
+    withdrawn = {"x2"}
+    monkeypatch.setitem(outbox.CHECKS, "test-consent", [])
+    monkeypatch.setitem(outbox.HOOKS, "test-consent", [])
+    send_check("test-consent")(
+        lambda d: (
+            SendBlock(reason="contact unsubscribed", message="They unsubscribed.")
+            if d.related_id in withdrawn
+            else None
+        )
+    )
+    seen: list[tuple[str, str]] = []
+    on_delivery("test-consent")(lambda d: seen.append((d.related_id, d.status)))
+    kept = _email(personas.org, 1, related_type="test-consent", related_id="x1")
+    stopped = _email(personas.org, 2, related_type="test-consent", related_id="x2")
+
+    assert deliveries_flush(now=T0) == 1
+    assert [m.to for m in mail.outbox] == [["person1@example.com"]]
+    stopped.refresh_from_db()
+    assert (stopped.status, stopped.last_error) == (
+        DeliveryStatus.CANCELLED,
+        "contact unsubscribed",
+    )
+    assert stopped.attempts == 1  # claimed once, never handed to the mailer
+    assert sorted(seen) == [("x1", DeliveryStatus.SENT), ("x2", DeliveryStatus.CANCELLED)]
+
+    with pytest.raises(ConflictError, match="They unsubscribed"):
+        webhooks.delivery_redeliver(delivery=stopped)
+    withdrawn.add("x1")
+    kept.refresh_from_db()
+    with pytest.raises(ConflictError):
+        webhooks.delivery_redeliver(delivery=kept)
+    withdrawn.clear()
+    assert webhooks.delivery_redeliver(delivery=kept).status == DeliveryStatus.PENDING

@@ -1,9 +1,10 @@
 /* closeloop website widget. Hand-written, no build step, no dependencies.
  * <script src="(your closeloop)/widget.js" data-key="wk_..." async></script>
- * Page API: closeloop('identify', {id, email, attributes}); closeloop('track', 'event');
+ * Page API: closeloop('identify', {id, email, attributes, user_hash}); closeloop('track', 'event');
  * closeloop('show'). Calls made before the script loads wait in closeloop.q.
  * Everything runs inside this function and a shadow root; the only global is `closeloop`, and
- * nothing is ever thrown into the host page. */
+ * nothing is ever thrown into the host page. The settings come first: when they say "off"
+ * (unknown key, another site, paused, busy) the script makes no other request. */
 (function (w, d) {
   "use strict";
   function noop() {}
@@ -22,7 +23,7 @@
   var BASE = script.src.replace(/\/widget\.js([?#].*)?$/, "");
   var API = BASE + "/widget/api/" + encodeURIComponent(KEY) + "/";
   var STORE = "closeloop:" + KEY;
-  var S = { events: {}, allow: true, seq: 0, loaded: Date.now() };
+  var S = { events: {}, allow: true, loaded: Date.now() };
   var queue = (w.closeloop && w.closeloop.q) || [];
 
   function store(value) {
@@ -56,17 +57,8 @@
 
   var commands = {
     identify: function (who) {
-      who = who || {};
-      S.identifying = true;
-      return api("identify", { id: who.id, email: who.email, attributes: who.attributes })
-        .then(safe(function (r) {
-          if (r.ok) {
-            S.visitor = r.data.visitor;
-            S.allow = !!r.data.show;
-          }
-          S.identifying = false;
-          if (!S.open) load();
-        }));
+      S.who = who || {};
+      if (S.cfg) identify(); // before the settings arrive, it waits for them
     },
     track: function (name) {
       S.events[name] = 1;
@@ -75,7 +67,7 @@
     },
     show: function () {
       S.force = 1;
-      if (S.cfg) present();
+      forced();
     }
   };
 
@@ -88,18 +80,52 @@
   }
   w.closeloop = closeloop;
 
+  function lang() {
+    return d.documentElement.lang || navigator.language || "";
+  }
+
+  function identify() {
+    var who = S.who;
+    S.who = null;
+    S.identifying = 1;
+    api("identify", {
+      id: who.id, email: who.email, attributes: who.attributes, user_hash: who.user_hash, lang: lang()
+    }).then(safe(function (r) {
+      S.identifying = 0;
+      if (r.ok) {
+        S.visitor = r.data.visitor || null;
+        S.allow = !!r.data.show;
+        S.invitation = r.data.invitation || null;
+        if (r.data.config && !S.open) S.cfg = r.data.config;
+      }
+      if (S.who) return identify(); // identified again meanwhile
+      if (S.force) forced();
+      else arm();
+    }));
+  }
+
   // --- config and triggers -----------------------------------------------------------------
 
   function load() {
-    var seq = ++S.seq;
-    var query = "config?lang=" + encodeURIComponent(d.documentElement.lang || navigator.language || "") +
-      (S.visitor ? "&visitor=" + encodeURIComponent(S.visitor) : "") +
-      "&url=" + encodeURIComponent(location.href);
+    var query = "config?lang=" + encodeURIComponent(lang()) + "&url=" + encodeURIComponent(location.href);
     api(query).then(safe(function (r) {
-      if (!r.ok || seq !== S.seq || r.data.off) return;
+      if (!r.ok || r.data.off) return; // off: stay silent, ask nothing more
       S.cfg = r.data;
-      arm();
+      if (S.who) identify();
+      else if (S.force) forced();
+      else arm();
     }));
+  }
+
+  function forced() {
+    // closeloop('show') skips the triggers (and, for an anonymous visitor, this browser's
+    // memory), never what the server said about an identified one.
+    if (!S.cfg || S.identifying || S.open) return;
+    if (!S.allow || (S.visitor && S.shown)) {
+      S.force = 0;
+      return;
+    }
+    present();
   }
 
   function matches(pattern) {
@@ -113,20 +139,26 @@
 
   function eligible() {
     var cfg = S.cfg;
-    if (!cfg || S.shown || !S.allow) return false;
+    if (!cfg || S.shown || S.identifying || !S.allow) return false;
     if (!S.visitor && Date.now() - store() < (cfg.min_days || 0) * 864e5) return false;
     return matches(cfg.triggers.url_pattern);
   }
 
   function fire() {
-    if (eligible()) present();
+    if (S.identifying) S.pending = 1; // decided once the server has said who this is
+    else if (eligible()) present();
   }
 
   function arm() {
-    if (S.force) return present();
-    if (S.armed) return;
-    S.armed = 1;
     var t = S.cfg.triggers || {};
+    if (S.armed) {
+      // Identified after the triggers were set: those that already fired count now.
+      if (S.pending || !(t.event || t.min_seconds || t.scroll_percent || t.exit_intent) ||
+        S.events[t.event]) fire();
+      S.pending = 0;
+      return;
+    }
+    S.armed = 1;
     var any = 0;
     if (t.event) {
       any = 1;
@@ -249,7 +281,9 @@
     if (popup) root.appendChild(el("div", { "class": "ov", on: { click: function () { close(true); } } }));
     root.appendChild(box);
     d.body.appendChild(host);
-    R.shownP = api("shown", {}).then(safe(function (r) {
+    var invitation = S.invitation;
+    S.invitation = null;
+    R.shownP = api("shown", { invitation: invitation }).then(safe(function (r) {
       R.invitation = r.data.invitation || null;
       if (r.data.url && R.link) R.link.href = BASE + r.data.url;
       if (r.data.url) R.url = r.data.url;
@@ -587,6 +621,6 @@
 
   safe(function () {
     queue.forEach(function (args) { closeloop.apply(null, [].slice.call(args)); });
-    if (!S.identifying) load();
+    load();
   })();
 })(window, document);
