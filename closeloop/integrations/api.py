@@ -167,7 +167,8 @@ def webhook_endpoints_delete(request: HttpRequest, webhook_endpoint_id: uuid.UUI
 
 @router.get(
     "/webhook-endpoints/{webhook_endpoint_id}/deliveries",
-    response=with_errors({200: list[DeliveryOut]}, 400, 404, 422),
+    response=with_errors({200: list[DeliveryOut]}, 400, 403, 404, 422),
+    auth=write_required,
 )
 @paginate(CursorPagination)
 def webhook_endpoint_deliveries(
@@ -178,10 +179,15 @@ def webhook_endpoint_deliveries(
     return webhooks.delivery_list(organization=api_org(request), endpoint=endpoint)
 
 
-@router.get("/deliveries", response=with_errors({200: list[DeliveryOut]}, 400, 422))
+@router.get(
+    "/deliveries",
+    response=with_errors({200: list[DeliveryOut]}, 400, 403, 422),
+    auth=write_required,
+)
 @paginate(CursorPagination)
 def deliveries_list(request: HttpRequest, kind: str = "", status: str = "") -> QuerySet[Delivery]:
-    """Every outbound message of the organization (email, webhook, slack, teams), oldest first."""
+    """Every outbound message of the organization (email, webhook, slack, teams), oldest first.
+    Needs a write key: payloads hold email contents and Slack or Teams webhook URLs."""
     if kind and kind not in DeliveryKind.values:
         raise DomainError(
             _("Unknown kind; use one of: %(list)s") % {"list": ", ".join(DeliveryKind.values)},

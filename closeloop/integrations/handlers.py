@@ -105,7 +105,9 @@ def _case_event(event: str, payload: dict[str, Any]) -> None:
     if org is None or not payload.get("case_id"):
         return
     data = case_data(str(payload["case_id"])) or {"case_id": str(payload["case_id"])}
-    extra = {k: v for k, v in payload.items() if k not in ("organization_id", "case_id")}
+    extra = {
+        k: v for k, v in payload.items() if k not in ("organization_id", "case_id", "event_id")
+    }
     data.update(extra)
     key = payload.get("event_id") or _stable({"data": data, "event": event})
     webhooks_dispatch(organization=org, event=event, payload=data, idempotency_key=f"{event}:{key}")

@@ -327,3 +327,20 @@ def test_response_completed_is_sent(
     assert data["response_id"] == str(response.pk)
     assert (data["nps"], data["survey_name"]) == (3, "Visit")
     assert data["answers"]["q1"] == 3
+
+
+def test_the_same_case_change_twice_is_sent_twice(
+    personas: Any, local: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    from closeloop.cases.services import case_transition
+    from closeloop.cases.tests.factories import make_case
+
+    _endpoint(personas, local.url + "/x", ["case.changed"])
+    case = make_case(personas.org, title="Cold coffee")
+    for status in ("open", "waiting_on_customer", "open", "waiting_on_customer"):
+        with django_capture_on_commit_callbacks(execute=True):
+            case = case_transition(case=case, to_status=status, actor=personas.agent)
+    run_ready_tasks()
+    statuses = [json.loads(r.body)["data"].get("changes") for r in local.requests]
+    assert len(local.requests) == 4, statuses
+    assert len({r.headers["webhook-id"] for r in local.requests}) == 4

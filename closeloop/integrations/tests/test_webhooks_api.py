@@ -50,7 +50,10 @@ def test_endpoint_lifecycle_and_deliveries(personas: Any, local: Receiver) -> No
         idempotency_key="case.created:x",
     )  # fmt: skip
     run_ready_tasks()
-    (delivery,) = read.get(f"{path}/deliveries").json()["items"]
+    # The log holds email contents and Slack/Teams URLs: write keys only.
+    assert read.get(f"{path}/deliveries").status_code == 403
+    assert read.get("/deliveries").status_code == 403
+    (delivery,) = write.get(f"{path}/deliveries").json()["items"]
     assert (delivery["status"], delivery["response_status"]) == ("retrying", 500)
     assert delivery["response_body"] == "down"
     assert delivery["event"] == "case.created"
@@ -60,11 +63,11 @@ def test_endpoint_lifecycle_and_deliveries(personas: Any, local: Receiver) -> No
     again = write.post(f"/deliveries/{delivery['id']}/redeliver")
     assert again.status_code == 202
     run_ready_tasks()
-    (sent,) = read.get("/deliveries", {"kind": "webhook", "status": "sent"}).json()["items"]
+    (sent,) = write.get("/deliveries", {"kind": "webhook", "status": "sent"}).json()["items"]
     assert sent["id"] == delivery["id"] and sent["attempts"] == 2
     ids = {verify_standard_webhook(secret, r.headers, r.body) for r in local.requests}
     assert ids == {delivery["webhook_id"]}
 
-    assert read.get("/deliveries", {"kind": "fax"}).status_code == 400
+    assert write.get("/deliveries", {"kind": "fax"}).status_code == 400
     assert write.request("DELETE", path).status_code == 204
     assert read.get(path).status_code == 404
