@@ -3,6 +3,7 @@ and an outsider who belongs to another organization."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from closeloop.accounts.tests.factories import PASSWORD, MembershipFactory, User
 from closeloop.core.i18n import compile_catalogs
 
 compile_catalogs()
+# aiosmtpd logs each connection from its own thread, sometimes after pytest closed the stream.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @dataclass
