@@ -145,7 +145,11 @@ def promoter_pool(
     contacts = {
         c.pk: c
         for c in Contact.objects.filter(
-            organization=organization, pk__in=ids, erased_at__isnull=True
+            # Marketing may only reach people who still accept messages.
+            organization=organization,
+            pk__in=ids,
+            erased_at__isnull=True,
+            unsubscribed_at__isnull=True,
         )
     }
     entries: list[PoolEntry] = []

@@ -376,6 +376,12 @@ def case_assign(
     locked = _lock(case)
     if assignee is not None and assignee.organization_id != locked.organization_id:
         raise DomainError(_("Choose a member of your organization."), field="assignee")
+    if assignee is not None and not has_perm(assignee.role, Perm.WORK_CASES):
+        raise DomainError(
+            _("%(name)s cannot work cases with the %(role)s role.")
+            % {"name": assignee.user, "role": assignee.get_role_display()},
+            field="assignee",
+        )
     if team is not _KEEP and team is not None and team.organization_id != locked.organization_id:
         raise DomainError(_("Choose one of your teams."), field="team")
     changes: dict[str, list[Any]] = {}

@@ -24,7 +24,6 @@ response that is not historical), `survey.published` (survey_id, organization_id
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
@@ -70,9 +69,5 @@ def _dispatch(name: str, payload: dict[str, Any]) -> None:
 
 
 def emit(name: str, **payload: Any) -> None:
-    """Call every handler of `name` with the payload once the current transaction commits.
-
-    Each emit carries a unique `event_id` (unless given), so handlers can key their side
-    effects on it: two identical changes are two events, a re-run of one is not."""
-    payload.setdefault("event_id", uuid.uuid4().hex)
+    """Call every handler of `name` with the payload once the current transaction commits."""
     transaction.on_commit(partial(_dispatch, name, payload))

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from closeloop.accounts.models import Membership, Organization, Team, User
+from closeloop.accounts.roles import Perm, has_perm
 from closeloop.cases.config import case_defaults_ensure, holiday_add, reply_template_save
 from closeloop.cases.escalation import sla_breaches_check
 from closeloop.cases.followup import follow_up_answer
@@ -169,7 +170,11 @@ def _members(org: Organization) -> dict[str, list[Membership]]:
     for team in Team.objects.filter(
         organization=org, slug__in=["support", "client-success", "product"]
     ):
-        out[team.slug] = [m for m in team.members.select_related("user").order_by("created_at")]
+        out[team.slug] = [
+            m
+            for m in team.members.select_related("user").order_by("created_at")
+            if has_perm(m.role, Perm.WORK_CASES)
+        ]
     return out
 
 

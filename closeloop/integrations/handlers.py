@@ -3,9 +3,8 @@ organization that chose it, with the ids and the useful fields (imported from ap
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+import uuid
 from typing import Any
 
 from closeloop.accounts.models import Organization
@@ -80,11 +79,6 @@ def case_data(case_id: str) -> dict[str, Any] | None:
     return data
 
 
-def _stable(value: Any) -> str:
-    raw = json.dumps(value, sort_keys=True, default=str)
-    return hashlib.sha256(raw.encode()).hexdigest()[:16]
-
-
 @events.on("response.completed")
 def on_response_completed(**payload: Any) -> None:
     org = _org(payload.get("organization_id"), "response.completed")
@@ -109,7 +103,9 @@ def _case_event(event: str, payload: dict[str, Any]) -> None:
         k: v for k, v in payload.items() if k not in ("organization_id", "case_id", "event_id")
     }
     data.update(extra)
-    key = payload.get("event_id") or _stable({"data": data, "event": event})
+    # Handlers run once per emitted event (after commit), so each call is a new event: two
+    # identical changes of a case are two webhooks, not one.
+    key = payload.get("event_id") or uuid.uuid4().hex
     webhooks_dispatch(organization=org, event=event, payload=data, idempotency_key=f"{event}:{key}")
 
 

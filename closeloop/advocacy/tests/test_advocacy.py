@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from closeloop.advocacy.models import ReviewClick, ReviewMode, ReviewSite, ReviewSiteKind
 from closeloop.advocacy.services import (
@@ -15,6 +16,7 @@ from closeloop.advocacy.services import (
     review_settings_get,
     review_site_create,
 )
+from closeloop.contacts.models import Contact
 from closeloop.contacts.tests.factories import make_contact
 from closeloop.integrations.models import Delivery
 from closeloop.responses.services import response_create_complete
@@ -183,6 +185,9 @@ def test_promoter_pool_lists_consenting_promoters_with_their_verbatims(
             email="yuna@example.com")  # fmt: skip
     _answer(setup, personas.org, 9, False, "Great", first_name="Nope")
     _answer(setup, personas.org, 4, True, "Too slow", first_name="Detractor")
+    # A promoter who has since unsubscribed is not offered to Marketing.
+    gone = _answer(setup, personas.org, 10, True, "Lovely", first_name="Unsubscribed")
+    Contact.objects.filter(pk=gone.contact_id).update(unsubscribed_at=timezone.now())
     # A promoter who later became a passive is not in the pool.
     contact = make_contact(personas.org, first_name="Changed")
     for score in (10, 7):
@@ -194,7 +199,7 @@ def test_promoter_pool_lists_consenting_promoters_with_their_verbatims(
     client = personas.client_for(personas.viewer)
     page = client.get(reverse("advocacy:pool", args=[personas.org.slug])).content.decode()
     assert "Yuna" in page and "Best flat white in town" in page
-    for absent in ("Nope", "Detractor", "Changed"):
+    for absent in ("Nope", "Detractor", "Changed", "Unsubscribed"):
         assert absent not in page
     assert (
         "Yuna"

@@ -84,6 +84,16 @@ def test_assign_priority_and_tags_are_on_the_timeline(personas: Personas) -> Non
         case_set_priority(case=case, priority="sky-high", actor=None)
 
 
+def test_only_members_who_work_cases_can_be_assigned(personas: Personas) -> None:
+    case = make_case(personas.org)
+    for user in (personas.viewer, personas.analyst):
+        with pytest.raises(DomainError, match="cannot work cases") as exc:
+            case_assign(case=case, assignee=personas.membership(user), actor=personas.admin)
+        assert exc.value.field == "assignee"
+    case.refresh_from_db()
+    assert case.assignee is None
+
+
 def test_case_events_are_append_only(personas: Personas) -> None:
     from closeloop.core.models import AppendOnlyError
 
