@@ -16,6 +16,8 @@ from closeloop.accounts.services import organization_create
 from closeloop.accounts.tests.factories import PASSWORD, MembershipFactory, UserFactory
 from closeloop.core.i18n import compile_catalogs
 
+pytest_plugins = ["closeloop.api.fixtures"]
+
 compile_catalogs()
 # aiosmtpd logs each connection from its own thread, sometimes after pytest closed the stream.
 logging.getLogger("mail.log").setLevel(logging.WARNING)

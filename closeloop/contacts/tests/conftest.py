@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.utils import timezone
 
-from closeloop.api.testing import ApiClient, OrgKeys, make_keys
 from closeloop.contacts.models import Contact
 from closeloop.responses.choices import ResponseStatus
 from closeloop.responses.models import AnswerFact, Response
@@ -18,21 +17,6 @@ from closeloop.surveys.services import survey_create
 
 if TYPE_CHECKING:
     from conftest import Personas
-
-
-@pytest.fixture
-def keys(personas: Personas) -> OrgKeys:
-    return make_keys(personas.org)
-
-
-@pytest.fixture
-def reader(keys: OrgKeys) -> ApiClient:
-    return ApiClient(keys.read)
-
-
-@pytest.fixture
-def writer(keys: OrgKeys) -> ApiClient:
-    return ApiClient(keys.write)
 
 
 @pytest.fixture

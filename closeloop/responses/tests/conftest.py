@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import pytest
 from django.core.cache import cache
 
-from closeloop.api.conftest import keys, other_keys, other_writer, reader, writer  # noqa: F401
 from closeloop.responses.testing import (
     feedback_definition,
     five_question_definition,

@@ -8,32 +8,12 @@ from typing import Any
 import pytest
 import yaml
 
-from closeloop.api.testing import ApiClient, OrgKeys, make_keys
+from closeloop.api.testing import ApiClient
 from closeloop.core.models import Activity
 from closeloop.surveys.models import Survey
 from closeloop.surveys.services import survey_create
 from closeloop.surveys.templates_library import TEMPLATE_IDS
 from closeloop.surveys.tests.helpers import data, q
-
-
-@pytest.fixture
-def keys(personas) -> OrgKeys:
-    return make_keys(personas.org)
-
-
-@pytest.fixture
-def reader(keys: OrgKeys) -> ApiClient:
-    return ApiClient(keys.read)
-
-
-@pytest.fixture
-def writer(keys: OrgKeys) -> ApiClient:
-    return ApiClient(keys.write)
-
-
-@pytest.fixture
-def other_writer(personas) -> ApiClient:
-    return ApiClient(make_keys(personas.other_org).write)
 
 
 def definition() -> dict[str, Any]:

@@ -1,5 +1,6 @@
-"""API fixtures: a read and a write key for the personas' organization and for the other one,
-and clients that send them as `Authorization: Bearer <key>`."""
+"""API fixtures for every test (loaded by the root conftest): a read and a write key for the
+personas' organization and for the other one, and clients that send them as
+`Authorization: Bearer <key>`."""
 
 from __future__ import annotations
 
