@@ -15,44 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
 from collections import Counter
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _setup import bench_org, percentile, setup_django
+
 BENCH_DB = "closeloop_bench_events"
 CUSTOMERS = 500
-
-
-def prepare_database() -> str:
-    """Point DATABASE_URL at a fresh database; return a label for the report."""
-    url = os.environ.get("DATABASE_URL", "")
-    os.environ["CLOSELOOP_VAR_DIR"] = tempfile.mkdtemp(prefix="closeloop-bench-")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        return f"PostgreSQL ({parts.hostname}/{BENCH_DB})"
-    path = Path(os.environ["CLOSELOOP_VAR_DIR"]) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return f"SQLite ({path})"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def event(n: int, domain: str) -> dict[str, object]:
@@ -71,27 +41,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="events to send (default 2000)")
     args = parser.parse_args()
-    label = prepare_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closeloop.settings")
+    label = setup_django(BENCH_DB, test_client=True)
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
     from closeloop.accounts.choices import ApiKeyScope
-    from closeloop.accounts.models import User
-    from closeloop.accounts.services import api_key_create, organization_create
+    from closeloop.accounts.services import api_key_create
     from closeloop.distribution.events_services import event_ingest, trigger_rule_create
     from closeloop.distribution.models import Event, Invitation
     from closeloop.responses.testing import five_question_definition, publish_survey
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    owner = User.objects.create_user(email="bench@example.com", password="bench-password-1")
-    org = organization_create(name="Bench", owner=owner, time_zone="UTC")
+    owner, org = bench_org()
     survey = publish_survey(org, five_question_definition(), name="Bench")
     rules = [
         {"name": "Every purchase", "delay_minutes": 2 * 24 * 60},

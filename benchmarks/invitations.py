@@ -16,53 +16,23 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _setup import bench_org, setup_django
+
 BENCH_DB = "closeloop_bench_invitations"
-
-
-def prepare_database() -> str:
-    """Point DATABASE_URL at a fresh database; return a label for the report."""
-    url = os.environ.get("DATABASE_URL", "")
-    os.environ["CLOSELOOP_VAR_DIR"] = tempfile.mkdtemp(prefix="closeloop-bench-")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        return f"PostgreSQL ({parts.hostname}/{BENCH_DB})"
-    path = Path(os.environ["CLOSELOOP_VAR_DIR"]) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return f"SQLite ({path})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="invitations (default 1000)")
     args = parser.parse_args()
-    label = prepare_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closeloop.settings")
-    os.environ["EMAIL_RATE_PER_MINUTE"] = str(10 * args.n + 1000)  # measure, do not throttle
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Measure, do not throttle.
+    label = setup_django(BENCH_DB, env={"EMAIL_RATE_PER_MINUTE": str(10 * args.n + 1000)})
 
-    import django
-
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
 
-    from closeloop.accounts.models import User
-    from closeloop.accounts.services import organization_create
     from closeloop.contacts.models import Contact
     from closeloop.distribution.campaigns_services import campaign_send_now
     from closeloop.distribution.emails import invitation_email
@@ -78,14 +48,12 @@ def main() -> None:
     from closeloop.integrations.models import Delivery, DeliveryStatus
     from closeloop.integrations.outbox import deliveries_flush
 
-    call_command("migrate", verbosity=0)
     server = SmtpServer()
     server.sink.keep = False  # count only: parsing would cost the benchmark's own time
     server.start()
     settings.MAILERS = server.mailers()
     try:
-        owner = User.objects.create_user(email="bench@example.com", password="bench-password-1")
-        org = organization_create(name="Bench Coffee", owner=owner, time_zone="Asia/Seoul")
+        _owner, org = bench_org(name="Bench Coffee", time_zone="Asia/Seoul")
         survey = nps_survey(org)
         Contact.objects.bulk_create(
             Contact(

@@ -1,13 +1,14 @@
 """Benchmark of automation rules: rule evaluations and case creations per second with 1,000
 rules in one organization.
 
-    python benchmarks/rules.py [--responses 200] [--rules 1000] [--matching 10]
+    python benchmarks/rules.py [--responses 200 | --n 200] [--rules 1000] [--matching 10]
 
 Sets up a throwaway database (SQLite in a temporary folder; PostgreSQL when DATABASE_URL points
 to a server: a fresh database named closeloop_bench_rules), publishes a survey (NPS, CSAT, a
-choice, a comment), adds 1,000 active rules on response.completed, of which 10 match detractors
-and create a case for Support, and the rest do not match (score ranges, words, languages,
-answers, contact attributes), and completes N responses (1 in 5 a detractor). Then:
+choice, a comment), turns the organization's default rules off, adds 1,000 active rules on
+response.completed, of which 10 match detractors and create a case for Support, and the rest
+do not match (score ranges, words, languages, answers, contact attributes), and completes N
+responses (1 in 5 a detractor). Then:
 
 1. conditions only: for each response, build the event's context and evaluate every rule's
    conditions (what the builder's preview does; no writes);
@@ -23,35 +24,11 @@ answers, contact attributes), and completes N responses (1 in 5 a detractor). Th
 from __future__ import annotations
 
 import argparse
-import os
-import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _setup import bench_org, setup_django
+
 BENCH_DB = "closeloop_bench_rules"
-
-
-def prepare_database() -> str:
-    """Point DATABASE_URL at a fresh database; return a label for the report."""
-    url = os.environ.get("DATABASE_URL", "")
-    os.environ["CLOSELOOP_VAR_DIR"] = tempfile.mkdtemp(prefix="closeloop-bench-")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        return f"PostgreSQL ({parts.hostname}/{BENCH_DB})"
-    path = Path(os.environ["CLOSELOOP_VAR_DIR"]) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return f"SQLite ({path})"
 
 
 def non_matching(n: int, survey_id: str) -> list[dict[str, object]]:
@@ -79,22 +56,16 @@ def non_matching(n: int, survey_id: str) -> list[dict[str, object]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--responses", type=int, default=200)
+    parser.add_argument("--responses", "--n", type=int, default=200, help="default 200")
     parser.add_argument("--rules", type=int, default=1000)
     parser.add_argument("--matching", type=int, default=10, help="rules that create a case")
     args = parser.parse_args()
-    label = prepare_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closeloop.settings")
+    label = setup_django(BENCH_DB)
 
-    import django
-
-    django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import transaction
 
-    from closeloop.accounts.models import Team, User
-    from closeloop.accounts.services import organization_create
+    from closeloop.accounts.models import Team
     from closeloop.automation.conditions import evaluate_conditions
     from closeloop.automation.context import context_for_response
     from closeloop.automation.engine import compiled_rules, event_run
@@ -107,9 +78,9 @@ def main() -> None:
     from closeloop.responses.services import response_create_complete
     from closeloop.responses.testing import publish_survey
 
-    call_command("migrate", verbosity=0)
-    owner = User.objects.create_user(email="bench@example.com", password="bench-password-1")
-    org = organization_create(name="Bench", owner=owner, time_zone="UTC")
+    _owner, org = bench_org()
+    # Only the benchmark's rules run: the organization's default rules are turned off.
+    Rule.objects.filter(organization=org).update(is_active=False)
     support = Team.objects.get(organization=org, slug="support")
     survey = publish_survey(org, loop_definition(), name="Bench")
 
@@ -188,7 +159,7 @@ def main() -> None:
                         response=responses[n % len(responses)])  # fmt: skip
     case_seconds = time.perf_counter() - started
 
-    evaluations = args.responses * Rule.objects.filter(organization=org).count()
+    evaluations = args.responses * Rule.objects.filter(organization=org, is_active=True).count()
     cond_rate = evaluations / conditions_seconds
     engine_rate = evaluations / engine_seconds
     print(f"database: {label}")

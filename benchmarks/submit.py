@@ -12,63 +12,28 @@ response_create_complete (the API's path) as a baseline in the same process.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _setup import bench_org, percentile, setup_django
+
 BENCH_DB = "closeloop_bench"
-
-
-def prepare_database() -> str:
-    """Point DATABASE_URL at a fresh database; return a label for the report."""
-    url = os.environ.get("DATABASE_URL", "")
-    os.environ["CLOSELOOP_VAR_DIR"] = tempfile.mkdtemp(prefix="closeloop-bench-")
-    if url.startswith(("postgres://", "postgresql://")):
-        import psycopg
-
-        parts = urlsplit(url)
-        admin = urlunsplit(parts._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {BENCH_DB}")
-        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
-        return f"PostgreSQL ({parts.hostname}/{BENCH_DB})"
-    path = Path(os.environ["CLOSELOOP_VAR_DIR"]) / "bench.sqlite3"
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    return f"SQLite ({path})"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=2000, help="responses to complete (default 2000)")
     args = parser.parse_args()
-    label = prepare_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closeloop.settings")
     # One client posts everything: lift the public rate limits for the run.
-    os.environ["SURVEY_RATE_LIMIT_PER_IP"] = str(10**9)
-    os.environ["SURVEY_RATE_LIMIT_PER_SURVEY"] = str(10**9)
+    unlimited = str(10**9)
+    label = setup_django(
+        BENCH_DB,
+        env={"SURVEY_RATE_LIMIT_PER_IP": unlimited, "SURVEY_RATE_LIMIT_PER_SURVEY": unlimited},
+        test_client=True,
+    )
 
-    import django
-
-    django.setup()
-    from django.core.management import call_command
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    from closeloop.accounts.models import User
-    from closeloop.accounts.services import organization_create
     from closeloop.responses.models import AnswerFact, Response
     from closeloop.responses.services import response_create_complete
     from closeloop.responses.testing import (
@@ -78,10 +43,7 @@ def main() -> None:
         publish_survey,
     )
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    owner = User.objects.create_user(email="bench@example.com", password="bench-password-1")
-    org = organization_create(name="Bench", owner=owner, time_zone="UTC")
+    _owner, org = bench_org()
     survey = publish_survey(org, five_question_definition(), name="Bench")
     url = f"/s/{survey.public_token}/"
 

@@ -106,6 +106,10 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "delivery_id": OBJECT_FACTORIES["delivery_id"],
     "review_site_id": OBJECT_FACTORIES["review_site_id"],
     "case_id": OBJECT_FACTORIES["case_id"],
+    "root_cause_id": OBJECT_FACTORIES["root_cause_id"],
+    "sla_policy_id": OBJECT_FACTORIES["sla_policy_id"],
+    "holiday_id": OBJECT_FACTORIES["holiday_id"],
+    "reply_template_id": OBJECT_FACTORIES["reply_template_id"],
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:
@@ -121,6 +125,10 @@ API_BODIES: dict[tuple[str, str], Any] = {
     ("POST", "/api/v1/cases/{case_id}/notes"): {"body": "x"},
     ("POST", "/api/v1/cases/{case_id}/replies"): {"body": "x"},
     ("POST", "/api/v1/cases/{case_id}/resolve"): {"root_cause": str(uuid.uuid4()), "note": "x"},
+    ("PATCH", "/api/v1/sla-policies/{sla_policy_id}"): {"first_response_hours": 2},
+    ("PATCH", "/api/v1/reply-templates/{reply_template_id}"): {"name": "Isolation?"},
+    ("PATCH", "/api/v1/root-causes/{root_cause_id}"): {"name": "Isolation?"},
+    ("PUT", "/api/v1/teams/{team_id}/inbox-tags"): {"tags": ["isolation"]},
 }
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")

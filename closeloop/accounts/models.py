@@ -104,6 +104,8 @@ class Team(OrgOwnedModel):
     members = models.ManyToManyField(
         Membership, through="TeamMember", related_name="teams", blank=True
     )
+    # Tags the team owns: responses and cases tagged with any of them show in its inbox.
+    inbox_tags = models.JSONField(_("inbox tags"), default=list, blank=True)
 
     class Meta:
         ordering = ["name"]

@@ -17,6 +17,7 @@ class Perm(StrEnum):
     EDIT_SURVEYS = "edit_surveys"  # surveys, templates, distribution, dashboards
     WORK_CASES = "work_cases"  # cases: reply, assign, resolve
     EXPORT = "export"
+    VIEW_ADVOCATES = "view_advocates"  # the promoter pool: names, emails, verbatims
 
 
 _ALL = frozenset(Perm)
@@ -24,7 +25,8 @@ _ALL = frozenset(Perm)
 MATRIX: dict[Role, frozenset[Perm]] = {
     Role.OWNER: _ALL,
     Role.ADMIN: _ALL - {Perm.MANAGE_ORG},
-    Role.ANALYST: frozenset({Perm.VIEW, Perm.EDIT_SURVEYS, Perm.EXPORT}),
+    # Marketing members are usually analysts: they browse promoters for testimonials.
+    Role.ANALYST: frozenset({Perm.VIEW, Perm.EDIT_SURVEYS, Perm.EXPORT, Perm.VIEW_ADVOCATES}),
     Role.AGENT: frozenset({Perm.VIEW, Perm.WORK_CASES}),
     Role.VIEWER: frozenset({Perm.VIEW}),
 }

@@ -47,6 +47,9 @@ class TeamOut(Schema):
     slug: str
     description: str
     member_count: int
+    inbox_tags: list[str] = Field(
+        default_factory=list, description="Tags this team owns (PUT /teams/{id}/inbox-tags)."
+    )
 
     @staticmethod
     def resolve_member_count(obj: Team) -> int:

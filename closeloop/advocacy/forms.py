@@ -39,9 +39,17 @@ class ReviewSettingsForm(forms.Form):
         ),
         required=False,
     )
+    show_on_ending = forms.BooleanField(
+        label=_("Show the review links on the survey's thank-you page"),
+        help_text=_(
+            "Every respondent sees the same offered sites under the thank-you message (in "
+            "promoters-only mode, only the happiest); clicks are counted."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args: Any, instance: ReviewSettings, **kwargs: Any) -> None:
-        initial: dict[str, Any] = {"mode": instance.mode}
+        initial: dict[str, Any] = {"mode": instance.mode, "show_on_ending": instance.show_on_ending}
         for code, _name in settings.LANGUAGES:
             for band in ScoreBand.values:
                 for f in TEXT_FIELDS:

@@ -25,9 +25,17 @@ class ReviewMode(models.TextChoices):
 
 
 class ScoreBand(models.TextChoices):
-    PROMOTERS = "promoters", _("Promoters (9-10)")
-    PASSIVES = "passives", _("Passives (7-8) or no score")
-    DETRACTORS = "detractors", _("Detractors (0-6)")
+    """How happy the response's score says the customer is, on any scale (see
+    automation.scales): the wording of the invitation follows it, never the links."""
+
+    PROMOTERS = "promoters", _("Happy: NPS 9-10, CSAT top box, CES 5-7")
+    PASSIVES = "passives", _("Neutral, or no score")
+    DETRACTORS = "detractors", _("Unhappy: NPS 0-6, CSAT below the middle, CES 1-3")
+
+
+class ClickSource(models.TextChoices):
+    EMAIL = "email", _("Invitation email")
+    ENDING = "ending", _("Survey's thank-you page")
 
 
 class ReviewSite(OrgOwnedModel):
@@ -64,6 +72,9 @@ class ReviewSettings(BaseModel):
     )
     # {language: {band: {"subject": ..., "body": ...}}}; empty entries use the built-in wording.
     texts = models.JSONField(default=dict, blank=True)
+    show_on_ending = models.BooleanField(
+        _("show the review links on the survey's thank-you page"), default=False
+    )
 
     def __str__(self) -> str:
         return f"review settings of {self.organization_id}"
@@ -84,6 +95,8 @@ class ReviewInvitation(OrgOwnedModel):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     language = models.CharField(_("language"), max_length=10)
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    # Which question the score answers: nps, csat or ces (empty: no score).
+    metric = models.CharField(_("metric"), max_length=10, blank=True)
     band = models.CharField(_("score band"), max_length=20, choices=ScoreBand.choices)
 
     class Meta:
@@ -94,14 +107,22 @@ class ReviewInvitation(OrgOwnedModel):
 
 
 class ReviewClick(BaseModel):
-    """A click on a review link of an invitation (the user agent only as a hash)."""
+    """A click on a review link, in an invitation email or on a survey's thank-you page (the
+    user agent only as a hash)."""
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="+"
     )
+    # The invitation whose email carried the link (empty for a thank-you page's link).
     invitation = models.ForeignKey(
-        ReviewInvitation, on_delete=models.CASCADE, related_name="clicks"
+        ReviewInvitation, null=True, blank=True, on_delete=models.CASCADE, related_name="clicks"
     )
+    # The response whose thank-you page showed the link (empty for an email's link).
+    response = models.ForeignKey(
+        "responses.Response", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    source = models.CharField(max_length=10, choices=ClickSource.choices, default=ClickSource.EMAIL)
+    band = models.CharField(max_length=20, choices=ScoreBand.choices, blank=True)
     site = models.ForeignKey(ReviewSite, on_delete=models.CASCADE, related_name="clicks")
     clicked_at = models.DateTimeField()
     user_agent_hash = models.CharField(max_length=64, blank=True)

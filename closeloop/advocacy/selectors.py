@@ -13,15 +13,18 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
+from django.utils import timezone
 
 from closeloop.accounts.models import Organization
-from closeloop.advocacy.models import ReviewClick, ReviewInvitation, ReviewSite
+from closeloop.advocacy.models import ClickSource, ReviewClick, ReviewInvitation, ReviewSite
 
 CONSENT_KEY = "testimonial_consent"
 TEXT_TYPES = ("short_text", "long_text")
-POOL_LIMIT = 2000
+POOL_PAGE = 50
+VERBATIMS = 5
 
 
 def access_review_site(*, organization: Organization, pk: Any) -> ReviewSite:
@@ -52,30 +55,63 @@ def review_invitation_list(*, organization: Organization) -> QuerySet[ReviewInvi
 
 
 @dataclass(frozen=True)
+class ReviewRule:
+    """An automation rule that sends review invitations, and whether it picks customers by
+    score (review gating: its invitations fail unless promoters only is chosen)."""
+
+    rule: Any
+    gating: bool
+
+
+def review_rules(*, organization: Organization) -> list[ReviewRule]:
+    """The organization's rules with a "send a review invitation" action, in order."""
+    from closeloop.automation.actions import rule_is_review_gating
+    from closeloop.automation.models import Rule
+
+    return [
+        ReviewRule(rule, rule_is_review_gating(organization, rule.conditions or {}))
+        for rule in Rule.objects.filter(organization=organization).order_by(
+            "position", "created_at"
+        )
+        if any(a.get("type") == "send_review_invitation" for a in rule.actions or [])
+    ]
+
+
+@dataclass(frozen=True)
 class SiteStats:
-    """Clicks on one review site: total, distinct invitations, and per score band."""
+    """Clicks on one review site: total, from thank-you pages, distinct invitations clicked,
+    and per score band."""
 
     site: ReviewSite
     clicks: int
+    ending_clicks: int
     invitations_clicked: int
     by_band: dict[str, int]
 
 
 def click_stats(*, organization: Organization) -> tuple[int, list[SiteStats]]:
-    """(invitations sent, stats per site)."""
-    sent = ReviewInvitation.objects.filter(organization=organization).count()
+    """(invitations sent, stats per site). An invitation stopped at send time (the contact
+    unsubscribed meanwhile) is not counted as sent."""
+    from closeloop.integrations.models import DeliveryStatus
+
+    sent = (
+        ReviewInvitation.objects.filter(organization=organization)
+        .exclude(delivery__status=DeliveryStatus.CANCELLED)
+        .count()
+    )
     rows: list[SiteStats] = []
     for site in ReviewSite.objects.filter(organization=organization):
         clicks = ReviewClick.objects.filter(site=site)
-        by_band = {
-            r["invitation__band"]: r["n"]
-            for r in clicks.values("invitation__band").annotate(n=Count("id"))
-        }
+        by_band = {r["band"]: r["n"] for r in clicks.values("band").annotate(n=Count("id"))}
         rows.append(
             SiteStats(
                 site=site,
                 clicks=clicks.count(),
-                invitations_clicked=clicks.values("invitation").distinct().count(),
+                ending_clicks=clicks.filter(source=ClickSource.ENDING).count(),
+                invitations_clicked=clicks.exclude(invitation=None)
+                .values("invitation")
+                .distinct()
+                .count(),
                 by_band=by_band,
             )
         )
@@ -95,8 +131,19 @@ class PoolEntry:
     verbatims: list[str] = field(default_factory=list)
 
 
-def _consent_match() -> Q:
-    return Q(question_key=CONSENT_KEY) | Q(question_key__startswith=f"{CONSENT_KEY}_")
+def _consent_match(prefix: str = "") -> Q:
+    return Q(**{f"{prefix}question_key": CONSENT_KEY}) | Q(
+        **{f"{prefix}question_key__startswith": f"{CONSENT_KEY}_"}
+    )
+
+
+def _latest(organization: Organization, query: Q) -> QuerySet[Any]:
+    """The contact's (OuterRef) facts matching `query`, latest answer first."""
+    from closeloop.responses.models import AnswerFact
+
+    return AnswerFact.objects.filter(
+        query, organization_id=organization.pk, response__contact_id=OuterRef("pk")
+    ).order_by("-answered_at", "-id")
 
 
 def promoter_pool(
@@ -106,97 +153,110 @@ def promoter_pool(
     survey_id: Any = None,
     since: dt.date | None = None,
     q: str = "",
-) -> list[PoolEntry]:
-    """Promoters who consented to be contacted for testimonials, newest answer first."""
+) -> QuerySet[Any]:
+    """Promoters who consented to be contacted for testimonials, latest answer first: contacts
+    (not erased, still subscribed) whose latest NPS answer is 9 or 10 and whose latest answer
+    to a testimonial consent question is yes. One query, in the database: the latest answers
+    are subqueries per contact, annotated as `pool_score`, `pool_answered_at`,
+    `pool_response_id`, `pool_language` and `pool_survey`. Page it, then `pool_entries`."""
     from closeloop.contacts.models import Contact
     from closeloop.responses.models import AnswerFact
 
-    latest_nps: dict[Any, AnswerFact] = {}
-    nps = (
-        AnswerFact.objects.filter(
-            organization_id=organization.pk,
-            question_type="nps",
-            number__isnull=False,
-            response__contact_id__isnull=False,
-        )
-        .select_related("response", "response__survey")
-        .order_by("answered_at", "id")
-    )
-    for fact in nps:
-        latest_nps[fact.response.contact_id] = fact
-    consent: dict[Any, bool] = {}
-    consents = (
-        AnswerFact.objects.filter(
-            _consent_match(),
-            organization_id=organization.pk,
-            question_type="consent",
-            response__contact_id__isnull=False,
-        )
-        .order_by("answered_at", "id")
-        .values_list("response__contact_id", "number")
-    )
-    for contact_id, number in consents:
-        consent[contact_id] = number == 1.0
-    ids = [
-        cid
-        for cid, fact in latest_nps.items()
-        if fact.number is not None and fact.number >= 9 and consent.get(cid)
-    ]
-    contacts = {
-        c.pk: c
-        for c in Contact.objects.filter(
+    nps = _latest(organization, Q(question_type="nps", number__isnull=False))
+    consent = _latest(organization, _consent_match() & Q(question_type="consent"))
+    qs = (
+        Contact.objects.filter(
             # Marketing may only reach people who still accept messages.
             organization=organization,
-            pk__in=ids,
             erased_at__isnull=True,
             unsubscribed_at__isnull=True,
         )
-    }
-    entries: list[PoolEntry] = []
-    for cid in ids:
-        contact = contacts.get(cid)
-        if contact is None:
-            continue
-        fact = latest_nps[cid]
-        response = fact.response
-        if language and response.language != language:
-            continue
-        if survey_id and str(response.survey_id) != str(survey_id):
-            continue
-        if since and fact.answered_at.date() < since:
-            continue
-        entries.append(
-            PoolEntry(
-                contact=contact,
-                score=int(fact.number or 0),
-                answered_at=fact.answered_at,
-                language=response.language,
-                survey_name=response.survey.name,
-                response_id=str(response.pk),
+        # Cheap first cut (an index scan): someone who never said yes is never in the pool.
+        .filter(
+            Exists(
+                AnswerFact.objects.filter(
+                    _consent_match(),
+                    organization_id=organization.pk,
+                    question_type="consent",
+                    number=1.0,
+                    response__contact_id=OuterRef("pk"),
+                )
             )
         )
-    texts: dict[Any, list[str]] = {}
-    for contact_id, text in (
-        AnswerFact.objects.filter(
-            organization_id=organization.pk,
-            question_type__in=TEXT_TYPES,
-            response__contact_id__in=[e.contact.pk for e in entries],
+        .annotate(
+            pool_consent=Subquery(consent.values("number")[:1]),
+            pool_score=Subquery(nps.values("number")[:1]),
+            pool_answered_at=Subquery(nps.values("answered_at")[:1]),
+            pool_response_id=Subquery(nps.values("response_id")[:1]),
+            pool_language=Subquery(nps.values("response__language")[:1]),
+            pool_survey_id=Subquery(nps.values("survey_id")[:1]),
+            pool_survey=Subquery(nps.values("response__survey__name")[:1]),
         )
-        .exclude(text="")
-        .order_by("-answered_at")
-        .values_list("response__contact_id", "text")
-    ):
-        texts.setdefault(contact_id, []).append(text)
-    needle = q.strip().lower()
-    result = []
-    for entry in entries:
-        entry.verbatims = texts.get(entry.contact.pk, [])[:5]
-        if needle:
-            haystack = " ".join(
-                [str(entry.contact), entry.contact.email or "", *entry.verbatims]
-            ).lower()
-            if needle not in haystack:
-                continue
-        result.append(entry)
-    result.sort(key=lambda e: e.answered_at, reverse=True)
-    return result[:POOL_LIMIT]
+        .filter(pool_consent=1.0, pool_score__gte=9)
+    )
+    if language:
+        qs = qs.filter(pool_language=language)
+    if survey_id:
+        qs = qs.filter(pool_survey_id=survey_id)
+    if since:
+        start = dt.datetime.combine(since, dt.time.min, tzinfo=timezone.get_current_timezone())
+        qs = qs.filter(pool_answered_at__gte=start)
+    needle = q.strip()
+    if needle:
+        qs = qs.filter(
+            Q(first_name__icontains=needle)
+            | Q(last_name__icontains=needle)
+            | Q(email__icontains=needle)
+            | Exists(
+                AnswerFact.objects.filter(
+                    organization_id=organization.pk,
+                    question_type__in=TEXT_TYPES,
+                    response__contact_id=OuterRef("pk"),
+                    text__icontains=needle,
+                )
+            )
+        )
+    return qs.order_by("-pool_answered_at", "pk")
+
+
+def pool_entries(*, organization: Organization, contacts: Any) -> list[PoolEntry]:
+    """Rows of one page of `promoter_pool`, each with up to VERBATIMS of the contact's latest
+    comments from any survey (one query for the page, ranked in the database)."""
+    from closeloop.responses.models import AnswerFact
+
+    page = list(contacts)
+    texts: dict[Any, list[str]] = {}
+    if page:
+        ranked = (
+            AnswerFact.objects.filter(
+                organization_id=organization.pk,
+                question_type__in=TEXT_TYPES,
+                response__contact_id__in=[c.pk for c in page],
+            )
+            .exclude(text="")
+            .annotate(
+                contact_id=F("response__contact_id"),
+                rank=Window(
+                    RowNumber(),
+                    partition_by=[F("response__contact_id")],
+                    order_by=[F("answered_at").desc(), F("id").desc()],
+                ),
+            )
+            .filter(rank__lte=VERBATIMS)
+            .order_by("contact_id", "rank")
+            .values_list("contact_id", "text")
+        )
+        for contact_id, text in ranked:
+            texts.setdefault(contact_id, []).append(text)
+    return [
+        PoolEntry(
+            contact=c,
+            score=int(c.pool_score or 0),
+            answered_at=c.pool_answered_at,
+            language=c.pool_language or "",
+            survey_name=c.pool_survey or "",
+            response_id=str(c.pool_response_id),
+            verbatims=texts.get(c.pk, []),
+        )
+        for c in page
+    ]

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from closeloop.accounts.models import Organization, User
 from closeloop.advocacy.models import (
+    ClickSource,
     ReviewClick,
     ReviewInvitation,
     ReviewMode,
@@ -44,15 +45,63 @@ TEXT_FIELDS = ("subject", "body")
 # --- wording ------------------------------------------------------------------------------------
 
 
-def band_for(score: int | None) -> str:
-    """Promoters 9-10, detractors 0-6, passives 7-8 (and responses without a score)."""
+_BAND_OF_MOOD = {
+    "happy": ScoreBand.PROMOTERS,
+    "neutral": ScoreBand.PASSIVES,
+    "unhappy": ScoreBand.DETRACTORS,
+}
+# When a response has several scores, the band follows the first of these it has.
+BAND_METRICS = ("nps", "csat", "ces")
+
+
+def band_for(score: float | None, metric: str = "nps", points: int = 0) -> str:
+    """The wording band of a score: happy (NPS 9-10, CSAT top box, CES 5-7), unhappy (NPS
+    0-6, CSAT below the middle of its scale, CES 1-3), else neutral; neutral without one."""
+    from closeloop.automation.scales import mood
+
     if score is None:
         return ScoreBand.PASSIVES
-    if score >= 9:
-        return ScoreBand.PROMOTERS
-    if score <= 6:
-        return ScoreBand.DETRACTORS
-    return ScoreBand.PASSIVES
+    found = mood(metric, score, points)
+    return _BAND_OF_MOOD[found] if found is not None else ScoreBand.PASSIVES
+
+
+@dataclass(frozen=True)
+class ResponseScore:
+    """The score that chooses a response's wording: which metric, the number, its band."""
+
+    metric: str
+    score: int | None
+    band: str
+
+
+def response_band(response: Any) -> ResponseScore:
+    """The response's NPS answer, else its CSAT answer (on its own scale), else its CES
+    answer, with the band it falls in; neutral when it has none of them."""
+    from closeloop.responses.models import AnswerFact
+    from closeloop.responses.selectors import definition_of
+
+    facts: dict[str, tuple[str, float]] = {}
+    for key, metric, number in (
+        AnswerFact.objects.filter(
+            response_id=response.pk, question_type__in=BAND_METRICS, number__isnull=False
+        )
+        .order_by("id")
+        .values_list("question_key", "question_type", "number")
+    ):
+        if number is not None:  # the first answer of each metric counts
+            facts.setdefault(metric, (key, number))
+    for metric in BAND_METRICS:
+        if metric not in facts:
+            continue
+        key, number = facts[metric]
+        points = 0
+        if metric == "csat":
+            version = getattr(response, "version", None)
+            if version is not None:
+                questions = {q.key: q for _p, q in definition_of(version).iter_questions()}
+                points = int(getattr(questions.get(key), "points", 0) or 0)
+        return ResponseScore(metric, int(number), band_for(number, metric, points))
+    return ResponseScore("", None, ScoreBand.PASSIVES)
 
 
 def default_text(band: str, language: str) -> dict[str, str]:
@@ -99,12 +148,24 @@ def review_settings_get(*, organization: Organization) -> ReviewSettings:
     return row
 
 
+def selective_asking_allowed(*, organization: Organization) -> bool:
+    """Whether the organization chose to ask promoters only, acknowledging the warning that
+    review sites forbid it: only then may review invitations depend on the score."""
+    row = ReviewSettings.objects.filter(organization=organization).first()
+    return (
+        row is not None
+        and row.mode == ReviewMode.PROMOTERS_ONLY
+        and row.acknowledged_selective_asking_warning_at is not None
+    )
+
+
 def review_settings_update(
     *,
     organization: Organization,
     mode: str,
     acknowledge_warning: bool = False,
     texts: dict[str, dict[str, dict[str, str]]] | None = None,
+    show_on_ending: bool | None = None,
     actor: User | None = None,
     api_key: Any = None,
 ) -> ReviewSettings:
@@ -129,6 +190,8 @@ def review_settings_update(
         row.acknowledged_selective_asking_warning_at = None
         row.acknowledged_by = None
     row.mode = mode
+    if show_on_ending is not None:
+        row.show_on_ending = show_on_ending
     if texts is not None:
         clean: dict[str, dict[str, dict[str, str]]] = {}
         for language, bands in texts.items():
@@ -142,7 +205,7 @@ def review_settings_update(
     row.save()
     activity_record(
         organization=organization, verb="review_settings.updated", actor=actor, api_key=api_key,
-        target=row, data={"mode": mode},
+        target=row, data={"mode": mode, "show_on_ending": row.show_on_ending},
     )  # fmt: skip
     return row
 
@@ -256,13 +319,14 @@ class ReviewLink:
 
 
 def review_links_for(
-    *, organization: Organization, score: int | None, language: str
+    *, organization: Organization, score: float | None, language: str, band: str | None = None
 ) -> list[ReviewLink]:
-    """The review links to offer a respondent with this score (direct site URLs, for the
-    survey's ending page): every active site, or none for a non-promoter in promoters-only
-    mode. `language` is accepted for wording callers; the links are the same in any language."""
+    """The review links to offer a respondent with this score (or band): every offered site,
+    in order, or none for a customer who is not happy in promoters-only mode. The links are
+    the same in any language and for every score; the URLs are the sites' own."""
     row = review_settings_get(organization=organization)
-    if row.mode == ReviewMode.PROMOTERS_ONLY and band_for(score) != ScoreBand.PROMOTERS:
+    band = band or band_for(score)
+    if row.mode == ReviewMode.PROMOTERS_ONLY and band != ScoreBand.PROMOTERS:
         return []
     return [
         ReviewLink(site_id=str(s.pk), name=s.name, kind=s.kind, url=s.url)
@@ -270,36 +334,81 @@ def review_links_for(
     ]
 
 
-def click_token(invitation: ReviewInvitation, site: ReviewSite) -> str:
-    """A signed token naming the invitation and the site (never the URL itself)."""
-    return signing.dumps({"i": str(invitation.pk), "s": str(site.pk)}, salt=CLICK_SALT)
+def ending_review_links(*, response: Any, language: str) -> list[ReviewLink]:
+    """The review links for a survey's thank-you page, when the organization shows them
+    there: the same offered sites for every respondent (in promoters-only mode, for happy
+    ones only), each through the tracked redirect /r/<token>/."""
+    row = ReviewSettings.objects.filter(organization_id=response.organization_id).first()
+    if row is None or not row.show_on_ending or response.historical:
+        return []
+    scored = response_band(response)
+    links = review_links_for(
+        organization=row.organization, score=scored.score, language=language, band=scored.band
+    )
+    return [
+        ReviewLink(
+            site_id=link.site_id,
+            name=link.name,
+            kind=link.kind,
+            url=_absolute(_token({"r": str(response.pk), "s": link.site_id})),
+        )
+        for link in links
+    ]
 
 
-def click_url(invitation: ReviewInvitation, site: ReviewSite) -> str:
-    path = reverse("advocacy_public:click", args=[click_token(invitation, site)])
+def _token(data: dict[str, str]) -> str:
+    return signing.dumps(data, salt=CLICK_SALT)
+
+
+def _absolute(token: str) -> str:
+    path = reverse("advocacy_public:click", args=[token])
     return f"{settings.BASE_URL.rstrip('/')}{path}"
 
 
+def click_token(invitation: ReviewInvitation, site: ReviewSite) -> str:
+    """A signed token naming the invitation and the site (never the URL itself)."""
+    return _token({"i": str(invitation.pk), "s": str(site.pk)})
+
+
+def click_url(invitation: ReviewInvitation, site: ReviewSite) -> str:
+    return _absolute(click_token(invitation, site))
+
+
 def review_click_record(*, token: str, user_agent: str = "") -> str | None:
-    """Record a click and return the configured URL of the site, or None for a bad token or
-    a site that is gone or no longer offered."""
+    """Record a click (from an invitation email, or from a thank-you page) and return the
+    configured URL of the site, or None for a bad token or a site that is gone or no longer
+    offered."""
+    from closeloop.responses.models import Response
+
     try:
         data = signing.loads(token, salt=CLICK_SALT)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or not data.get("i") or not data.get("s"):
+    if not isinstance(data, dict) or not data.get("s") or not (data.get("i") or data.get("r")):
         return None
-    invitation = ReviewInvitation.objects.filter(pk=str(data["i"])).first()
-    if invitation is None:
+    invitation: ReviewInvitation | None = None
+    response: Response | None = None
+    if data.get("i"):
+        invitation = ReviewInvitation.objects.filter(pk=str(data["i"])).first()
+        organization_id = invitation.organization_id if invitation is not None else None
+        band = invitation.band if invitation is not None else ""
+    else:
+        response = Response.objects.select_related("version").filter(pk=str(data["r"])).first()
+        organization_id = response.organization_id if response is not None else None
+        band = response_band(response).band if response is not None else ""
+    if organization_id is None:
         return None
     site = ReviewSite.objects.filter(
-        pk=str(data["s"]), organization_id=invitation.organization_id, is_active=True
+        pk=str(data["s"]), organization_id=organization_id, is_active=True
     ).first()
     if site is None:
         return None
     ReviewClick.objects.create(
-        organization_id=invitation.organization_id,
+        organization_id=organization_id,
         invitation=invitation,
+        response=response,
+        source=ClickSource.EMAIL if invitation is not None else ClickSource.ENDING,
+        band=band,
         site=site,
         clicked_at=timezone.now(),
         user_agent_hash=hashlib.sha256(user_agent.encode()).hexdigest() if user_agent else "",
@@ -320,6 +429,35 @@ def response_score(response: Any) -> int | None:
         .first()
     )
     return int(fact.number) if fact is not None and fact.number is not None else None
+
+
+def review_invitation_skip_reason(*, response: Any) -> str | None:
+    """Why no review invitation is sent for this response (a sentence for the run log), or
+    None when one may be sent."""
+    from closeloop.contacts.models import Contact
+
+    organization_id = response.organization_id
+    if not ReviewSite.objects.filter(organization_id=organization_id, is_active=True).exists():
+        return _("No review site is offered yet: add one under Reviews and advocates.")
+    if not response.contact_id:
+        return _("The respondent is anonymous: no email address.")
+    contact = Contact.objects.filter(
+        pk=response.contact_id, organization_id=organization_id
+    ).first()
+    if contact is None or contact.erased_at is not None:
+        return _("The contact was erased.")
+    if contact.unsubscribed_at is not None:
+        return _("The contact unsubscribed.")
+    if not contact.email:
+        return _("The contact has no email address.")
+    row = ReviewSettings.objects.filter(organization_id=organization_id).first()
+    if (
+        row is not None
+        and row.mode == ReviewMode.PROMOTERS_ONLY
+        and response_band(response).band != ScoreBand.PROMOTERS
+    ):
+        return _("Promoters only: this respondent's score is not among the happiest.")
+    return None
 
 
 def _language(response: Any, contact: Any, organization: Organization) -> str:
@@ -354,8 +492,8 @@ def review_invitation_send(
     if contact is None or not contact.email or not contact.is_subscribed:
         return None
     row = review_settings_get(organization=organization)
-    score = response_score(response)
-    band = band_for(score)
+    scored = response_band(response)
+    score, band = scored.score, scored.band
     if row.mode == ReviewMode.PROMOTERS_ONLY and band != ScoreBand.PROMOTERS:
         return None
     language = _language(response, contact, organization)
@@ -368,6 +506,7 @@ def review_invitation_send(
                 contact=contact,
                 language=language,
                 score=score,
+                metric=scored.metric,
                 band=band,
             )
             links = [{"name": s.name, "url": click_url(invitation, s)} for s in sites]
@@ -401,7 +540,7 @@ def review_invitation_send(
             invitation.save(update_fields=["delivery", "sent_at", "updated_at"])
             activity_record(
                 organization=organization, verb="review_invitation.sent", actor=actor,
-                target=invitation, data={"band": band, "score": score},
+                target=invitation, data={"band": band, "score": score, "metric": scored.metric},
             )  # fmt: skip
     except IntegrityError:
         return ReviewInvitation.objects.filter(response_id=response.pk).first()

@@ -7,6 +7,8 @@ import io
 from typing import Any, cast
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +21,8 @@ from closeloop.advocacy import selectors, services
 from closeloop.advocacy.forms import PoolFilterForm, ReviewSettingsForm, ReviewSiteForm
 from closeloop.advocacy.models import ReviewMode, ScoreBand
 from closeloop.core.errors import DomainError
+
+EXPORT_CHUNK = 500
 
 
 def _org(request: HttpRequest) -> Organization:
@@ -43,6 +47,7 @@ def site_list(request: HttpRequest) -> HttpResponse:
         {
             "sites": selectors.review_site_list(organization=org),
             "settings_row": services.review_settings_get(organization=org),
+            "review_rules": selectors.review_rules(organization=org),
             "can_edit": _can(request, Perm.EDIT_SURVEYS),
         },
     )
@@ -116,6 +121,7 @@ def review_settings(request: HttpRequest) -> HttpResponse:
                 mode=form.cleaned_data["mode"],
                 acknowledge_warning=form.cleaned_data["acknowledge_warning"],
                 texts=form.texts(),
+                show_on_ending=form.cleaned_data["show_on_ending"],
                 actor=_user(request),
             )
         except DomainError as exc:
@@ -131,6 +137,7 @@ def review_settings(request: HttpRequest) -> HttpResponse:
             "form": form,
             "row": row,
             "promoters_only": ReviewMode.PROMOTERS_ONLY,
+            "review_rules": selectors.review_rules(organization=org),
             "can_edit": _can(request, Perm.EDIT_SURVEYS),
         },
         status=status,
@@ -141,7 +148,14 @@ def review_settings(request: HttpRequest) -> HttpResponse:
 def invitation_list(request: HttpRequest) -> HttpResponse:
     org = _org(request)
     sent, stats = selectors.click_stats(organization=org)
-    invitations = selectors.review_invitation_list(organization=org)[:200]
+    invitations = list(selectors.review_invitation_list(organization=org)[:200])
+    stopped = {
+        "contact unsubscribed": _("not sent: the contact unsubscribed meanwhile"),
+        "contact erased": _("not sent: the contact was erased"),
+    }
+    for invitation in invitations:
+        error = invitation.delivery.last_error if invitation.delivery is not None else ""
+        invitation.stopped_reason = stopped.get(error, "")  # type: ignore[attr-defined]
     return render(
         request,
         "advocacy/invitations.html",
@@ -149,7 +163,7 @@ def invitation_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _pool(request: HttpRequest) -> tuple[PoolFilterForm, list[selectors.PoolEntry]]:
+def _pool(request: HttpRequest) -> tuple[PoolFilterForm, Any]:
     form = PoolFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -161,40 +175,51 @@ def _pool(request: HttpRequest) -> tuple[PoolFilterForm, list[selectors.PoolEntr
     return form, selectors.promoter_pool(organization=_org(request), **filters)
 
 
-@org_view(read=Perm.VIEW)
+@org_view(read=Perm.VIEW_ADVOCATES)
 def pool(request: HttpRequest) -> HttpResponse:
-    form, entries = _pool(request)
+    """The promoter pool, a page at a time (names, emails and verbatims: VIEW_ADVOCATES)."""
+    form, contacts = _pool(request)
+    page = Paginator(contacts, selectors.POOL_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "advocacy/pool.html",
         {
             "form": form,
-            "entries": entries,
+            "page": page,
+            "entries": selectors.pool_entries(organization=_org(request), contacts=page),
             "consent_key": selectors.CONSENT_KEY,
             "can_export": _can(request, Perm.EXPORT),
-            "query": request.GET.urlencode(),
+            "query": query.urlencode(),
         },
     )
 
 
 @org_view(read=Perm.EXPORT)
 def pool_csv(request: HttpRequest) -> HttpResponse:
-    _form, entries = _pool(request)
+    """Every row of the pool with the filters applied (needs EXPORT and VIEW_ADVOCATES)."""
+    if not _can(request, Perm.VIEW_ADVOCATES):
+        raise PermissionDenied
+    org = _org(request)
+    _form, contacts = _pool(request)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["name", "email", "score", "answered_at", "language", "survey", "verbatims"])
-    for e in entries:
-        writer.writerow(
-            [
-                e.contact.full_name,
-                e.contact.email or "",
-                e.score,
-                e.answered_at.isoformat(),
-                e.language,
-                e.survey_name,
-                " | ".join(e.verbatims),
-            ]
-        )
+    paginator = Paginator(contacts, EXPORT_CHUNK)
+    for number in paginator.page_range:
+        for e in selectors.pool_entries(organization=org, contacts=paginator.page(number)):
+            writer.writerow(
+                [
+                    e.contact.full_name,
+                    e.contact.email or "",
+                    e.score,
+                    e.answered_at.isoformat(),
+                    e.language,
+                    e.survey_name,
+                    " | ".join(e.verbatims),
+                ]
+            )
     response = HttpResponse("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="promoter-pool.csv"'
     return response

@@ -22,6 +22,7 @@ from closeloop.api.errors import (
 )
 from closeloop.automation.api import router as automation_router
 from closeloop.cases.api import router as cases_router
+from closeloop.cases.api_config import router as case_settings_router
 from closeloop.contacts.api import router as contacts_router
 from closeloop.distribution.api_campaigns import router as campaigns_router
 from closeloop.distribution.api_events import router as events_router
@@ -45,6 +46,7 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", advocacy_router),
     ("/", automation_router),
     ("/", cases_router),
+    ("/", case_settings_router),
 ]
 
 DESCRIPTION = (

@@ -151,6 +151,21 @@ def _response_link(state: RunState) -> str | None:
 DEFAULT_CASE_TITLE = "NPS {{nps}} from {{contact.name}}: {{first_comment}}"
 
 
+def _open_case_of(ctx: EventContext) -> Any:
+    """The case still open (not resolved or closed) for the event's response, if any."""
+    if ctx.response is None:
+        return None
+    from closeloop.cases.choices import DONE_STATUSES
+    from closeloop.cases.models import Case
+
+    return (
+        Case.objects.filter(organization=ctx.organization, response=ctx.response)
+        .exclude(status__in=DONE_STATUSES)
+        .order_by("created_at")
+        .first()
+    )
+
+
 def _create_case(state: RunState, p: dict[str, Any]) -> ActionResult:
     try:
         from closeloop.cases.services import case_create  # type: ignore[import-not-found,unused-ignore]
@@ -158,6 +173,15 @@ def _create_case(state: RunState, p: dict[str, Any]) -> ActionResult:
         raise ActionUnavailable(_("Cases are not available in this installation.")) from None
     ctx = state.ctx
     team = _team(ctx, p.get("team"))
+    existing = _open_case_of(ctx)
+    if existing is not None:
+        # Two rules (a low NPS and a low CSAT) must not open two cases for one response.
+        state.case = existing
+        state._values = None
+        raise ActionSkipped(
+            _("This response already has an open case (%(case)s): no second one was opened.")
+            % {"case": getattr(existing, "number", None) or existing.title}
+        )
     title = render_title(p.get("title") or DEFAULT_CASE_TITLE, ctx, rule=state.rule)
     if not title:
         title = _("Feedback from %(name)s") % {"name": state.placeholders()["contact.name"]}
@@ -430,14 +454,19 @@ def event_payload(state: RunState) -> dict[str, Any]:
 
 
 def _webhook(state: RunState, p: dict[str, Any]) -> ActionResult:
+    if not p.get("secret"):
+        # Saving the rule makes a secret; only a hand-edited rule can lack one.
+        raise DomainError(
+            _("This webhook action has no signing secret: save the rule again to make one.")
+        )
     delivery = _notify().webhook_post(
         organization=state.ctx.organization,
         url=p["url"],
         payload=event_payload(state),
-        secret=p.get("secret") or None,
+        secret=p["secret"],
         idempotency_key=state.idempotency_key,
     )
-    return _delivery_detail(delivery, _("webhook call queued"))
+    return _delivery_detail(delivery, _("signed webhook call queued"))
 
 
 action_register(
@@ -450,7 +479,10 @@ action_register(
                 "secret",
                 gettext_lazy("Signing secret"),
                 "secret",
-                help=gettext_lazy("Optional; calls are signed as Standard Webhooks with it."),
+                help=gettext_lazy(
+                    "Every call is signed as Standard Webhooks with it. Leave empty to have one "
+                    "made: it is shown once, after saving."
+                ),
             ),
         ),
         _webhook,
@@ -486,6 +518,9 @@ def _unsubscribe_url(contact: Any) -> str:
     return settings.BASE_URL.rstrip("/") + path
 
 
+RESPONDENT_EMAIL = "automation_email"
+
+
 def _email_respondent(state: RunState, p: dict[str, Any]) -> ActionResult:
     ctx = state.ctx
     contact = ctx.contact
@@ -519,6 +554,9 @@ def _email_respondent(state: RunState, p: dict[str, Any]) -> ActionResult:
         text=body,
         idempotency_key=state.idempotency_key,
         language=language,
+        # Consent is checked again right before it is sent (automation.outbox).
+        related_type=RESPONDENT_EMAIL,
+        related_id=str(contact.pk),
     )
     return _delivery_detail(
         delivery, _("email to the respondent queued (%(language)s)") % {"language": language}
@@ -629,21 +667,79 @@ action_register(
 
 def _review(state: RunState, p: dict[str, Any]) -> ActionResult:
     try:
-        from closeloop.advocacy.services import review_invitation_send  # type: ignore[import-not-found,unused-ignore]
+        from closeloop.advocacy import services as advocacy
     except ImportError:
         raise ActionUnavailable(
             _("Review invitations are not available in this installation.")
         ) from None
-    if state.ctx.response is None:
+    ctx = state.ctx
+    if ctx.response is None:
         raise ActionSkipped(_("There is no response to invite a review for."))
-    sent = review_invitation_send(
-        response=state.ctx.response, idempotency_key=state.idempotency_key
+    if rule_is_review_gating(ctx.organization, state.rule.conditions or {}):
+        # Saved while promoters-only was chosen, which has since been turned off.
+        raise DomainError(review_gating_message())
+    sent = advocacy.review_invitation_send(
+        response=ctx.response, idempotency_key=state.idempotency_key
     )
     if sent is None:
-        raise ActionSkipped(
-            _("No invitation: no review sites, no email address, or this score is not invited.")
-        )
+        reason = advocacy.review_invitation_skip_reason(response=ctx.response)
+        raise ActionSkipped(reason or _("No review invitation is sent for this response."))
     return _ok(_("review invitation queued"), invitation=str(getattr(sent, "pk", "")))
+
+
+def review_gating_message() -> str:
+    """Why a review invitation may not depend on the score (in the active language)."""
+    return _(
+        "A rule that sends review invitations cannot pick customers by their score: Google "
+        "and Trustpilot forbid asking only happy customers (“review gating”). Remove this "
+        "condition, or choose “Promoters only” under Reviews and advocates → Who is asked."
+    )
+
+
+def score_question_keys(organization: Any) -> set[str]:
+    """Keys of the score questions (NPS, CSAT, CES, rating) in the organization's surveys."""
+    from closeloop.automation.conditions import SCORE_QUESTION_TYPES
+    from closeloop.surveys.models import SurveyVersion
+
+    keys: set[str] = set()
+    for definition in SurveyVersion.objects.filter(survey__organization=organization).values_list(
+        "definition", flat=True
+    ):
+        for page in (definition or {}).get("pages") or []:
+            for question in page.get("questions") or []:
+                if question.get("type") in SCORE_QUESTION_TYPES and question.get("key"):
+                    keys.add(str(question["key"]))
+    return keys
+
+
+def selective_asking_allowed(organization: Any) -> bool:
+    """Whether the organization chose "promoters only", acknowledging the warning."""
+    try:
+        from closeloop.advocacy.services import selective_asking_allowed as allowed
+    except ImportError:
+        return False
+    return allowed(organization=organization)
+
+
+def review_gating_index(organization: Any, conditions: dict[str, Any]) -> int | None:
+    """The first condition that would make review invitations depend on the score, unless
+    the organization chose promoters only; None when there is none (or it is allowed)."""
+    from closeloop.automation.conditions import selective_indexes
+
+    rules = conditions.get("rules") or []
+    if not rules:
+        return None
+    needs_keys = any(c.get("type") == "answer" for c in rules)
+    found = selective_indexes(
+        conditions, score_question_keys(organization) if needs_keys else set()
+    )
+    if not found or selective_asking_allowed(organization):
+        return None
+    return found[0]
+
+
+def rule_is_review_gating(organization: Any, conditions: dict[str, Any]) -> bool:
+    return review_gating_index(organization, conditions) is not None
 
 
 action_register(

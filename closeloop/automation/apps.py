@@ -9,8 +9,9 @@ class AutomationConfig(AppConfig):
     def ready(self) -> None:
         # Domain-event subscriptions (response.completed, case.*, contact.unsubscribed).
         from closeloop.accounts.setup import register_org_setup
-        from closeloop.automation import handlers  # noqa: F401
+        from closeloop.automation import handlers, sending  # noqa: F401
         from closeloop.automation.services import automation_ensure_defaults
 
-        # Detractors and unhappy CSAT open a Support case in every new organization.
+        # Review invitations for everyone, and detractors and unhappy CSAT open a Support
+        # case, in every new organization.
         register_org_setup(automation_ensure_defaults)

@@ -43,6 +43,7 @@ RESPONSE_COMPLETED = trigger_register(
 )
 CASE_CREATED = trigger_register("case.created", _("A case is created"), SubjectType.CASE)
 CASE_CHANGED = trigger_register("case.changed", _("A case changes"), SubjectType.CASE)
+CASE_REOPENED = trigger_register("case.reopened", _("A case is reopened"), SubjectType.CASE)
 CASE_SLA_BREACHED = trigger_register(
     "case.sla_breached", _("A case breaches its SLA"), SubjectType.CASE
 )

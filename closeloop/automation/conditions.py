@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from closeloop.automation.context import EventContext
 from closeloop.automation.params import Param
+from closeloop.automation.scales import csat_is_dissatisfied
 from closeloop.responses.choices import Channel
 from closeloop.surveys.logic import EvalContext, evaluate
 from closeloop.surveys.questions import csat_is_satisfied, nps_category
@@ -37,7 +38,11 @@ def _categories() -> list[tuple[str, str]]:
 
 
 def _satisfaction() -> list[tuple[str, str]]:
-    return [("satisfied", _("Satisfied")), ("unsatisfied", _("Unsatisfied"))]
+    return [
+        ("satisfied", _("Satisfied (top of the scale)")),
+        ("unsatisfied", _("Not satisfied")),
+        ("dissatisfied", _("Dissatisfied (below the middle of the scale)")),
+    ]
 
 
 ANSWER_OPS = (
@@ -100,6 +105,9 @@ class ConditionType:
     # Placeholders for later issues are registered but disabled: not offered in the builder,
     # refused on save, and never true.
     enabled: bool = True
+    # Picks customers by how happy they are (a score, an NPS category, sentiment): a rule that
+    # sends review invitations may not use it ("review gating"), see advocacy.
+    selective: bool = False
 
 
 CONDITIONS: dict[str, ConditionType] = {}
@@ -123,6 +131,7 @@ def condition_enable(
         current.describe,
         current.subjects,
         True,
+        current.selective,
     )
 
 
@@ -185,6 +194,7 @@ condition_register(
         ),
         _score,
         _score_text,
+        selective=True,
     )
 )
 
@@ -215,15 +225,21 @@ condition_register(
                 )
             }
         ),
+        selective=True,
     )
 )
 
 
 def _csat(ctx: EventContext, c: dict[str, Any]) -> bool:
+    """Satisfied: the top box(es); not satisfied: anything else; dissatisfied: below the
+    middle of the answer's own scale (1-2 of 5, 1 of 3, 1-3 of 7, 1-5 of 10)."""
     s = ctx.score("csat", c.get("key") or "")
     if s is None:
         return False
-    satisfied = csat_is_satisfied(s.value, s.points or 5)
+    points = s.points or 5
+    if c.get("value") == "dissatisfied":
+        return csat_is_dissatisfied(s.value, points)
+    satisfied = csat_is_satisfied(s.value, points)
     return satisfied if c.get("value") == "satisfied" else not satisfied
 
 
@@ -243,6 +259,7 @@ condition_register(
         ),
         _csat,
         lambda c: _("CSAT: %(value)s") % {"value": dict(_satisfaction()).get(c.get("value", ""))},
+        selective=True,
     )
 )
 
@@ -591,6 +608,7 @@ condition_register(
         _never,
         lambda c: _("sentiment is %(values)s") % {"values": ", ".join(c.get("value") or [])},
         enabled=False,
+        selective=True,
     )
 )
 condition_register(
@@ -673,3 +691,20 @@ def with_labels(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         label = describe(condition) if isinstance(condition, dict) else result.get("label", "")
         out.append({"type": result.get("type"), "label": label, "held": bool(result.get("held"))})
     return out
+
+
+SCORE_QUESTION_TYPES = ("nps", "csat", "ces", "rating")
+
+
+def selective_indexes(conditions: dict[str, Any], score_keys: set[str]) -> list[int]:
+    """Where the conditions pick customers by how happy they are: a score range, an NPS
+    category, CSAT satisfaction, sentiment, or any answer's value of a score question (whose
+    keys are `score_keys`). Review invitations may not depend on them (review gating)."""
+    found: list[int] = []
+    for n, condition in enumerate(conditions.get("rules") or []):
+        kind = CONDITIONS.get(str(condition.get("type")))
+        if kind is None:
+            continue
+        if kind.selective or (kind.name == "answer" and condition.get("key") in score_keys):
+            found.append(n)
+    return found

@@ -141,6 +141,7 @@ def rules_run(ctx: EventContext, rules: list[CompiledRule] | list[Rule]) -> list
     runs: list[RuleRun] = []
     unmatched: list[RuleRun] = []
     log_unmatched = _log_unmatched()
+    not_matched = 0
     with translation.override(ctx.organization.default_language):
         for compiled in rules:
             if compiled.pk in done:
@@ -149,6 +150,7 @@ def rules_run(ctx: EventContext, rules: list[CompiledRule] | list[Rule]) -> list
                 continue
             matched, results = evaluate_conditions(ctx, compiled.conditions or {}, full=False)
             if not matched:
+                not_matched += 1
                 if log_unmatched:
                     unmatched.append(
                         RuleRun(
@@ -165,6 +167,15 @@ def rules_run(ctx: EventContext, rules: list[CompiledRule] | list[Rule]) -> list
                 runs.append(run)
             if compiled.stop_processing:
                 break
+    if not log_unmatched and not_matched:
+        # One compact row per event instead of one per rule (1,000 rules: 1 row, not 999).
+        unmatched.append(
+            RuleRun(
+                organization=ctx.organization, rule=None, event=ctx.trigger,
+                event_key=ctx.event_key, subject_type=ctx.subject_type,
+                subject_id=ctx.subject_id, matched=False, unmatched_count=not_matched,
+            )
+        )  # fmt: skip
     if unmatched:
         RuleRun.objects.bulk_create(unmatched, ignore_conflicts=True)
     return runs + unmatched
@@ -234,7 +245,8 @@ def conditions_preview(
 
     responses = list(
         Response.objects.select_related("survey", "version", "organization")
-        .filter(organization=organization, status=ResponseStatus.COMPLETE)
+        # Imported history never runs rules, so it is not previewed either.
+        .filter(organization=organization, status=ResponseStatus.COMPLETE, historical=False)
         .order_by("-completed_at")[:limit]
     )
     matches: list[PreviewMatch] = []

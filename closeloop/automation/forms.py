@@ -285,6 +285,6 @@ def builder_context(
         "preview_supported": subject == "response",
         "help_placeholders": _(
             "Placeholders: {{nps}}, {{csat}}, {{score}}, {{first_comment}}, {{contact.name}}, "
-            "{{survey.name}}, {{response.url}}, {{case.url}}, {{answer.<key>}}."
+            "{{survey.name}}, {{touchpoint}}, {{response.url}}, {{case.url}}, {{answer.<key>}}."
         ),
     }

@@ -23,7 +23,9 @@ def _event_key(trigger: str, subject_id: str, payload: dict[str, Any]) -> str:
         return subject_id
     if trigger == "case.sla_breached" and payload.get("kind"):
         return f"{subject_id}:sla:{payload['kind']}"[:100]
-    return f"{subject_id}:{uuid.uuid4().hex[:16]}"
+    # The emitter's id of this occurrence when it gives one, else a fresh one.
+    occurrence = str(payload.get("event_id") or "") or uuid.uuid4().hex[:16]
+    return f"{subject_id}:{occurrence}"[:100]
 
 
 def _plain(payload: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,8 @@ class Rule(OrgOwnedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Not stored: signing secrets made by the save that returned this rule, shown once.
+    revealed_secrets: list[dict[str, object]]
 
     class Meta:
         ordering = ["position", "created_at"]
@@ -66,9 +68,14 @@ class AutomationSetup(OrgOwnedModel):
 
 
 class RuleRun(OrgOwnedModel):
-    """One evaluation of a rule for one event: which conditions held and what each action did."""
+    """One evaluation of a rule for one event: which conditions held and what each action did.
 
-    rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="runs")
+    With AUTOMATION_LOG_UNMATCHED off, the rules that did not match an event are not logged one
+    by one: a single summary row per event (no rule) counts them in `unmatched_count`."""
+
+    rule = models.ForeignKey(
+        Rule, null=True, blank=True, on_delete=models.CASCADE, related_name="runs"
+    )
     event = models.CharField(_("event"), max_length=60)
     # What makes this occurrence of the event unique (the response id for response.completed):
     # a task run twice finds the run and does nothing again.
@@ -81,6 +88,8 @@ class RuleRun(OrgOwnedModel):
     condition_results = models.JSONField(default=list, blank=True)
     # [{"index", "type", "label", "status": ok|failed|skipped, "detail"}]
     action_results = models.JSONField(default=list, blank=True)
+    # On a summary row (rule is empty): how many rules were evaluated and did not match.
+    unmatched_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]
@@ -90,11 +99,21 @@ class RuleRun(OrgOwnedModel):
         ]
         constraints = [
             # event_key first: the engine looks up an event's runs by key alone.
-            models.UniqueConstraint(fields=["event_key", "rule"], name="uniq_rule_run_event")
+            models.UniqueConstraint(fields=["event_key", "rule"], name="uniq_rule_run_event"),
+            models.UniqueConstraint(
+                fields=["event_key"],
+                condition=models.Q(rule__isnull=True),
+                name="uniq_rule_run_event_summary",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.rule_id} on {self.event} {self.subject_id}"
+        return f"{self.rule_id or 'summary'} on {self.event} {self.subject_id}"
+
+    @property
+    def is_summary(self) -> bool:
+        """A row counting the rules that did not match this event (no rule of its own)."""
+        return self.rule_id is None
 
     @property
     def conditions_display(self) -> list[dict[str, object]]:

@@ -14,6 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from closeloop.core.errors import DomainError
+from closeloop.lib.http import OutboundRefused, check_url
 
 if TYPE_CHECKING:
     from closeloop.accounts.models import Organization
@@ -160,6 +161,16 @@ def clean_value(param: Param, raw: Any, *, where: str) -> Any:
         except ValidationError:
             raise _error(
                 where, _("%(label)s must be an http(s) URL.") % {"label": param.label}
+            ) from None
+        # The outbound client's own guard (private and loopback addresses, unless the
+        # operator allows them), so a URL that could never be called is refused on save.
+        try:
+            check_url(value)
+        except OutboundRefused as exc:
+            raise _error(
+                where,
+                _("%(label)s cannot be called: %(reason)s.")
+                % {"label": param.label, "reason": exc},
             ) from None
         return value[:1000]
     if kind in ("team", "segment"):

@@ -30,6 +30,7 @@ PLACEHOLDERS = (
     "first_comment",
     "contact.name",
     "contact.first_name",
+    "contact.last_name",
     "contact.email",
     "survey.name",
     "touchpoint",
@@ -37,8 +38,10 @@ PLACEHOLDERS = (
     "channel",
     "response.url",
     "case.title",
+    "case.number",
     "case.url",
     "case.team",
+    "case.priority",
     "rule.name",
     "org.name",
     "answer.<question key>",
@@ -86,6 +89,7 @@ def values(ctx: EventContext, *, rule: Rule | None = None, case: Any = None) -> 
         out["contact.name"] = _("an anonymous respondent")
     if ctx.response is not None:
         out["survey.name"] = ctx.response.survey.name
+        out["touchpoint"] = ctx.touchpoint_label()
         out["channel"] = ctx.response.channel
         out["response.url"] = _absolute("responses:detail", ctx.organization.slug, ctx.response.pk)
     out["language"] = ctx.language

@@ -23,7 +23,9 @@ ACTIONS_HELP = (
     'Run in order: `[{"type": "create_case", "params": {"team": "<id>", "priority": "high"}}]`. '
     "Types: create_case, notify_email, slack, teams, webhook, email_respondent, add_tags, "
     "route_to_team, send_review_invitation. Webhook URLs and secrets are shown shortened; send "
-    "a shortened value back unchanged to keep the stored one."
+    "a shortened value back unchanged to keep the stored one. A webhook action without a "
+    "`secret` gets one made, returned once in `revealed_secrets`. A rule that sends review "
+    "invitations may not have score conditions unless the organization chose promoters only."
 )
 
 
@@ -41,6 +43,14 @@ class Action(Schema):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
+class RevealedSecret(Schema):
+    """A signing secret made for a webhook action, shown once."""
+
+    action: int = Field(description="Index of the action in `actions`.")
+    field: str
+    secret: str
+
+
 class RuleOut(Schema):
     """An automation rule."""
 
@@ -52,13 +62,24 @@ class RuleOut(Schema):
     actions: list[Action] = Field(description=ACTIONS_HELP)
     is_active: bool
     position: int = Field(description="Evaluation order among the rules, 0 first.")
-    stop_processing: bool
+    stop_processing: bool = Field(
+        description="When this rule matches, the rules below it do not run for that event."
+    )
+    revealed_secrets: list[RevealedSecret] = Field(
+        default_factory=list,
+        description="Signing secrets this request made for webhook actions; shown only in "
+        "this answer, shortened afterwards.",
+    )
     created_at: dt.datetime
     updated_at: dt.datetime
 
     @staticmethod
     def resolve_actions(obj: Rule) -> list[dict[str, Any]]:
         return masked_actions(obj.actions)
+
+    @staticmethod
+    def resolve_revealed_secrets(obj: Rule) -> list[dict[str, Any]]:
+        return list(getattr(obj, "revealed_secrets", None) or [])
 
 
 class RuleIn(Schema):
@@ -70,8 +91,8 @@ class RuleIn(Schema):
     description: str = ""
     trigger: str = Field(
         "response.completed",
-        description="response.completed, case.created, case.changed, case.sla_breached or "
-        "contact.unsubscribed.",
+        description="response.completed, case.created, case.changed, case.reopened, "
+        "case.sla_breached or contact.unsubscribed.",
     )
     conditions: Conditions = Field(default_factory=Conditions, description=CONDITIONS_HELP)
     actions: list[Action] = Field(default_factory=list, description=ACTIONS_HELP)
@@ -122,8 +143,12 @@ class RunOut(Schema):
     """One evaluation of a rule for one event."""
 
     id: uuid.UUID
-    rule_id: uuid.UUID
+    rule_id: uuid.UUID | None = Field(
+        description="Empty on a summary row (AUTOMATION_LOG_UNMATCHED off): it counts the "
+        "rules that did not match the event in `unmatched_count`."
+    )
     rule_name: str
+    unmatched_count: int
     event: str
     subject_type: str
     subject_id: str
@@ -140,7 +165,7 @@ class RunOut(Schema):
 
     @staticmethod
     def resolve_rule_name(obj: Any) -> str:
-        return str(obj.rule.name)
+        return str(obj.rule.name) if obj.rule is not None else ""
 
     @staticmethod
     def resolve_conditions(obj: Any) -> list[dict[str, Any]]:

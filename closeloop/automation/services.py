@@ -10,7 +10,7 @@ from django.db.models import Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from closeloop.automation.actions import ACTIONS
+from closeloop.automation.actions import ACTIONS, review_gating_index, review_gating_message
 from closeloop.automation.choices import TRIGGERS, AssigneeStrategy, MatchMode, Priority
 from closeloop.automation.conditions import CONDITIONS
 from closeloop.automation.models import AutomationSetup, Rule
@@ -23,6 +23,7 @@ from closeloop.automation.params import (
 )
 from closeloop.core.errors import DomainError
 from closeloop.core.services import activity_record
+from closeloop.integrations.webhooks import secret_generate
 
 if TYPE_CHECKING:
     from closeloop.accounts.models import ApiKey, Organization, User
@@ -130,8 +131,10 @@ def clean_actions(
     actions: Any,
     *,
     previous: list[dict[str, Any]] | None = None,
+    revealed: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Actions checked against the registry and the trigger; masked secrets restored."""
+    """Actions checked against the registry and the trigger; masked secrets restored; a
+    webhook action without a signing secret gets a new one (appended to `revealed`)."""
     if actions is None:
         return []
     if not isinstance(actions, list):
@@ -179,11 +182,31 @@ def clean_actions(
             and not params.get("addresses")
         ):
             raise DomainError(_("Give at least one address."), field=f"{where}.params.addresses")
+        if kind.name == "webhook" and not params.get("secret"):
+            # Every call is signed: a secret is made here and shown once.
+            params["secret"] = secret_generate()
+            if revealed is not None:
+                revealed.append({"action": n, "field": f"{where}.params.secret",
+                                 "secret": params["secret"]})  # fmt: skip
         for p in kind.params:
             refs.append((p, params.get(p.name), f"{where}.params.{p.name}"))
         cleaned.append({"type": kind.name, "params": params})
     check_references(organization, refs)
     return cleaned
+
+
+def check_review_gating(
+    organization: Organization, conditions: dict[str, Any], actions: list[dict[str, Any]]
+) -> None:
+    """Refuse a rule that sends review invitations only to some scores (review gating),
+    unless the organization chose promoters only and acknowledged the warning."""
+    if not any(a.get("type") == "send_review_invitation" for a in actions):
+        return
+    index = review_gating_index(organization, conditions)
+    if index is not None:
+        raise DomainError(
+            review_gating_message(), field=f"conditions.rules[{index}].type", code="review-gating"
+        )
 
 
 def _next_position(organization: Organization) -> int:
@@ -210,19 +233,24 @@ def rule_create(
     if not name:
         raise DomainError(_("Give the rule a name."), field="name")
     trigger = _clean_trigger(trigger)
+    revealed: list[dict[str, Any]] = []
+    cleaned_conditions = clean_conditions(organization, trigger, conditions)
+    cleaned_actions = clean_actions(organization, trigger, actions, revealed=revealed)
+    check_review_gating(organization, cleaned_conditions, cleaned_actions)
     rule = Rule.objects.create(
         organization=organization,
         name=name[:200],
         description=(description or "").strip(),
         trigger=trigger,
-        conditions=clean_conditions(organization, trigger, conditions),
-        actions=clean_actions(organization, trigger, actions),
+        conditions=cleaned_conditions,
+        actions=cleaned_actions,
         is_active=is_active,
         stop_processing=stop_processing,
         position=_next_position(organization),
         created_by=actor,
         default_key=default_key,
     )
+    rule.revealed_secrets = revealed
     activity_record(
         organization=organization, actor=actor, api_key=api_key, verb="rule.created", target=rule
     )
@@ -246,39 +274,48 @@ def rule_update(
     stop_processing: bool | None = None,
 ) -> Rule:
     """Change a rule; what is left out stays. Conditions and actions are checked against the
-    (new) trigger; secrets sent back shortened keep their stored value."""
+    (new) trigger; secrets sent back shortened keep their stored value. Nothing changes, not
+    even in memory, when a value is refused."""
     org = rule.organization
-    changed: list[str] = []
+    new: dict[str, Any] = {}
+    revealed: list[dict[str, Any]] = []
     if name is not None:
         if not name.strip():
             raise DomainError(_("Give the rule a name."), field="name")
-        rule.name = name.strip()[:200]
-        changed.append("name")
+        new["name"] = name.strip()[:200]
     if description is not None:
-        rule.description = description.strip()
-        changed.append("description")
+        new["description"] = description.strip()
     if trigger is not None and trigger != rule.trigger:
-        rule.trigger = _clean_trigger(trigger)
-        changed.append("trigger")
-    if conditions is not None or "trigger" in changed:
-        rule.conditions = clean_conditions(
-            org, rule.trigger, conditions if conditions is not None else rule.conditions
+        new["trigger"] = _clean_trigger(trigger)
+    new_trigger = new.get("trigger", rule.trigger)
+    if conditions is not None or "trigger" in new:
+        new["conditions"] = clean_conditions(
+            org, new_trigger, conditions if conditions is not None else rule.conditions
         )
-        changed.append("conditions")
-    if actions is not None or "trigger" in changed:
-        rule.actions = clean_actions(
+    if actions is not None or "trigger" in new:
+        new["actions"] = clean_actions(
             org,
-            rule.trigger,
+            new_trigger,
             actions if actions is not None else rule.actions,
             previous=list(rule.actions or []),
+            revealed=revealed,
         )
-        changed.append("actions")
     if is_active is not None:
-        rule.is_active = is_active
-        changed.append("is_active")
+        new["is_active"] = is_active
     if stop_processing is not None:
-        rule.stop_processing = stop_processing
-        changed.append("stop_processing")
+        new["stop_processing"] = stop_processing
+    turned_on = bool(is_active) and not rule.is_active
+    if "conditions" in new or "actions" in new or turned_on:
+        # Switching a rule off, or renaming it, is always allowed.
+        check_review_gating(
+            org,
+            new.get("conditions", rule.conditions) or {},
+            list(new.get("actions", rule.actions) or []),
+        )
+    for field, value in new.items():
+        setattr(rule, field, value)
+    rule.revealed_secrets = revealed
+    changed = list(new)
     if changed:
         rule.save(update_fields=[*changed, "updated_at"])
         activity_record(
@@ -344,13 +381,30 @@ def rule_move(*, rule: Rule, direction: str, actor: User | None = None) -> Rule:
 
 # --- defaults ---------------------------------------------------------------------------------
 
+DEFAULT_REVIEWS = "default_review_invitations"
 DEFAULT_DETRACTORS = "default_detractors"
 DEFAULT_CSAT = "default_unhappy_csat"
 
 
 def _default_rules(support_id: str | None) -> list[dict[str, Any]]:
+    """In evaluation order. The case rules do not stop the rules below them (that would keep
+    every rule the organization adds later from running for unhappy customers): a response
+    that both would match gets one case, because creating a case skips a response that
+    already has an open one."""
     team = {"team": support_id} if support_id else {}
     return [
+        {
+            "default_key": DEFAULT_REVIEWS,
+            "name": _("Everyone who completes a survey is offered a review"),
+            "description": _(
+                "Emails the organization's review links to every respondent who may be "
+                "emailed, whatever their score; the wording changes with the score. Nothing "
+                "is sent until a review site is offered under Reviews and advocates."
+            ),
+            "stop_processing": False,
+            "conditions": {"match": "all", "rules": []},
+            "actions": [{"type": "send_review_invitation", "params": {}}],
+        },
         {
             "default_key": DEFAULT_DETRACTORS,
             "name": _("Detractors open a Support case"),
@@ -358,6 +412,7 @@ def _default_rules(support_id: str | None) -> list[dict[str, Any]]:
                 "Every NPS answer from 0 to 6 opens a high-priority case for Support, assigned "
                 "round robin."
             ),
+            "stop_processing": False,
             "conditions": {
                 "match": "all",
                 "rules": [{"type": "score", "metric": "nps", "min": 0, "max": 6}],
@@ -377,11 +432,12 @@ def _default_rules(support_id: str | None) -> list[dict[str, Any]]:
         {
             "default_key": DEFAULT_CSAT,
             "name": _("Unhappy CSAT opens a Support case"),
-            "description": _("A CSAT of 1 or 2 on a 5-point scale opens a case for Support."),
-            "conditions": {
-                "match": "all",
-                "rules": [{"type": "score", "metric": "csat", "min": 1, "max": 2, "points": "5"}],
-            },
+            "description": _(
+                "A CSAT answer below the middle of its scale (1-2 of 5, 1 of 3, 1-3 of 7, 1-5 "
+                "of 10) opens a case for Support, unless the response already has one."
+            ),
+            "stop_processing": False,
+            "conditions": {"match": "all", "rules": [{"type": "csat", "value": "dissatisfied"}]},
             "actions": [
                 {
                     "type": "create_case",
@@ -424,6 +480,7 @@ def automation_ensure_defaults(organization: Organization) -> list[Rule]:
                     trigger="response.completed",
                     conditions=spec["conditions"],
                     actions=spec["actions"],
+                    stop_processing=spec["stop_processing"],
                     default_key=spec["default_key"],
                 )
             )

@@ -73,6 +73,10 @@ def rule_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _secrets_key(rule: Rule) -> str:
+    return f"automation-secrets-{rule.pk}"
+
+
 def _builder(request: HttpRequest, rule: Rule | None) -> HttpResponse:
     org = _org(request)
     error: DomainError | None = None
@@ -107,12 +111,20 @@ def _builder(request: HttpRequest, rule: Rule | None) -> HttpResponse:
             error = exc
         else:
             messages.success(request, _("Rule saved."))
+            if rule.revealed_secrets:
+                # Shown once, on the page this redirect leads to, then never again.
+                request.session[_secrets_key(rule)] = [
+                    {"action": int(str(r["action"])) + 1, "secret": r["secret"]}
+                    for r in rule.revealed_secrets
+                ]
             return redirect("automation:edit", org.slug, rule.pk)
+    revealed = request.session.pop(_secrets_key(rule), []) if rule is not None else []
     context = forms.builder_context(org, values)
     context.update(
         {
             "rule": rule,
             "error": error,
+            "revealed_secrets": revealed,
             "can_edit": _can_edit(request),
             "recent_runs": list(selectors.run_list(organization=org, rule=rule)[:10])
             if rule is not None

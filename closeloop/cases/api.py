@@ -1,5 +1,6 @@
-"""REST endpoints for cases (list, read with timeline, create, transitions, assign, notes,
-replies, resolve), root causes and loop metrics.
+"""REST endpoints for cases (list, read with timeline, create, change priority/team/assignee,
+tags, transitions, assign, notes, replies, resolve), root causes and loop metrics. What an API
+key does is on the case's timeline and in the audit log as "API key <name>".
 
 No `from __future__ import annotations`: @paginate evaluates parameter annotations at import.
 """
@@ -8,14 +9,16 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
 from closeloop.accounts.models import Membership, Team
-from closeloop.api.auth import api_org, write_required
+from closeloop.api.auth import api_key, api_org, write_required
 from closeloop.api.pagination import CursorPagination
 from closeloop.api.schemas import with_errors
 from closeloop.cases import config, selectors, services
@@ -26,6 +29,7 @@ from closeloop.cases.schemas import (
     CaseDetailOut,
     CaseIn,
     CaseOut,
+    CasePatch,
     LoopReportOut,
     NoteIn,
     NoteOut,
@@ -34,8 +38,10 @@ from closeloop.cases.schemas import (
     ResolveIn,
     RootCauseIn,
     RootCauseOut,
+    TagsIn,
     TransitionIn,
 )
+from closeloop.core.errors import DomainError
 
 router = Router(tags=["cases"])
 
@@ -117,6 +123,7 @@ def cases_create(request: HttpRequest, payload: CaseIn) -> Status[Case]:
         assignee=_member(request, payload.assignee),
         assignee_strategy=payload.assignee_strategy,
         tags=payload.tags,
+        api_key=api_key(request),
     )
     return Status(201, _detail(selectors.access_case(organization=org, pk=case.pk)))
 
@@ -124,6 +131,55 @@ def cases_create(request: HttpRequest, payload: CaseIn) -> Status[Case]:
 @router.get("/cases/{case_id}", response=with_errors({200: CaseDetailOut}, 404))
 def cases_read(request: HttpRequest, case_id: uuid.UUID) -> Case:
     """A case with its timeline."""
+    return _detail(_case(request, case_id))
+
+
+@router.patch(
+    "/cases/{case_id}",
+    response=with_errors({200: CaseDetailOut}, 400, 403, 404, 422),
+    auth=write_required,
+)
+def cases_update(request: HttpRequest, case_id: uuid.UUID, payload: CasePatch) -> Case:
+    """Change the priority, the team and/or the assignee (fields left out stay); a new team or
+    priority recomputes the due times not yet met or breached from its SLA policy."""
+    case = _case(request, case_id)
+    key = api_key(request)
+    given = payload.model_fields_set
+    if "priority" in given and payload.priority is None:
+        raise DomainError(_("Choose a priority."), field="priority")
+    team = _team(request, payload.team) if "team" in given else None
+    assignee = _member(request, payload.assignee) if "assignee" in given else None
+    with transaction.atomic():
+        if "priority" in given and payload.priority is not None:
+            case = services.case_set_priority(
+                case=case, priority=payload.priority, actor=None, api_key=key
+            )
+        kwargs: dict[str, Any] = {}
+        if "team" in given:
+            kwargs["team"] = team
+        if "assignee" in given:
+            kwargs["assignee"] = assignee
+        if kwargs:
+            services.case_assign(case=case, actor=None, api_key=key, **kwargs)
+    return _detail(_case(request, case_id))
+
+
+@router.post(
+    "/cases/{case_id}/tags",
+    response=with_errors({200: CaseDetailOut}, 400, 403, 404, 422),
+    auth=write_required,
+)
+def cases_tags(request: HttpRequest, case_id: uuid.UUID, payload: TagsIn) -> Case:
+    """Add and/or remove tags (case-insensitive; at most 20 on a case)."""
+    case = _case(request, case_id)
+    key = api_key(request)
+    with transaction.atomic():
+        if payload.remove:
+            case = services.case_remove_tags(
+                case=case, tags=payload.remove, actor=None, api_key=key
+            )
+        if payload.add:
+            services.case_add_tags(case=case, tags=payload.add, actor=None, api_key=key)
     return _detail(_case(request, case_id))
 
 
@@ -135,7 +191,11 @@ def cases_read(request: HttpRequest, case_id: uuid.UUID) -> Case:
 def cases_transition(request: HttpRequest, case_id: uuid.UUID, payload: TransitionIn) -> Case:
     """Move a case to another status; an invalid move is 400 naming the allowed ones."""
     case = services.case_transition(
-        case=_case(request, case_id), to_status=payload.to_status, actor=None, note=payload.note
+        case=_case(request, case_id),
+        to_status=payload.to_status,
+        actor=None,
+        api_key=api_key(request),
+        note=payload.note,
     )
     return _detail(_case(request, case.pk))
 
@@ -146,14 +206,15 @@ def cases_transition(request: HttpRequest, case_id: uuid.UUID, payload: Transiti
     auth=write_required,
 )
 def cases_assign(request: HttpRequest, case_id: uuid.UUID, payload: AssignIn) -> Case:
-    """Assign to a member (membership id) or nobody; optionally move to a team."""
+    """Assign to a member (membership id) or nobody and/or move to a team; a field left out
+    stays as it is."""
     case = _case(request, case_id)
     kwargs: dict[str, Any] = {}
     if "team" in payload.model_fields_set:
         kwargs["team"] = _team(request, payload.team)
-    services.case_assign(
-        case=case, assignee=_member(request, payload.assignee), actor=None, **kwargs
-    )
+    if "assignee" in payload.model_fields_set:
+        kwargs["assignee"] = _member(request, payload.assignee)
+    services.case_assign(case=case, actor=None, api_key=api_key(request), **kwargs)
     return _detail(_case(request, case_id))
 
 
@@ -164,7 +225,9 @@ def cases_assign(request: HttpRequest, case_id: uuid.UUID, payload: AssignIn) ->
 )
 def cases_note(request: HttpRequest, case_id: uuid.UUID, payload: NoteIn) -> Status[dict[str, Any]]:
     """Add an internal note (never sent to the customer)."""
-    event = services.case_add_note(case=_case(request, case_id), body=payload.body, actor=None)
+    event = services.case_add_note(
+        case=_case(request, case_id), body=payload.body, actor=None, api_key=api_key(request)
+    )
     return Status(
         201, {"kind": event.kind, "body": event.data["body"], "created_at": event.created_at}
     )
@@ -184,7 +247,12 @@ def cases_reply(request: HttpRequest, case_id: uuid.UUID, payload: ReplyIn) -> S
         else None
     )
     reply = services.case_reply(
-        case=case, body=payload.body, subject=payload.subject, template=template, actor=None
+        case=case,
+        body=payload.body,
+        subject=payload.subject,
+        template=template,
+        actor=None,
+        api_key=api_key(request),
     )
     return Status(201, reply)
 
@@ -198,16 +266,19 @@ def cases_resolve(request: HttpRequest, case_id: uuid.UUID, payload: ResolveIn) 
     """Resolve with a root cause and a note; the customer gets the follow-up."""
     case = _case(request, case_id)
     cause = selectors.access_root_cause(organization=api_org(request), pk=payload.root_cause)
-    services.case_resolve(case=case, root_cause=cause, note=payload.note, actor=None)
+    services.case_resolve(
+        case=case, root_cause=cause, note=payload.note, actor=None, api_key=api_key(request)
+    )
     return _detail(_case(request, case_id))
 
 
-@router.get("/root-causes", response=with_errors({200: list[RootCauseOut]}))
-def root_causes_list(request: HttpRequest) -> list[RootCause]:
-    """The org's root-cause taxonomy."""
+@router.get("/root-causes", response=with_errors({200: list[RootCauseOut]}, 400, 422))
+@paginate(CursorPagination)
+def root_causes_list(request: HttpRequest) -> QuerySet[RootCause]:
+    """The org's root-cause taxonomy, paginated like every list."""
     org = api_org(request)
     config.case_defaults_ensure(organization=org)
-    return list(config.root_causes(organization=org))
+    return config.root_causes(organization=org)
 
 
 @router.post(

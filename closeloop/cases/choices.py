@@ -48,7 +48,10 @@ class CaseEventKind(models.TextChoices):
     ESCALATED = "escalated", _("Escalated")
     FOLLOW_UP_SENT = "follow_up_sent", _("Follow-up sent")
     FOLLOW_UP_ANSWERED = "follow_up_answered", _("Follow-up answered")
+    FOLLOW_UP_SKIPPED = "follow_up_skipped", _("Follow-up not sent")
+    EMAIL_FAILED = "email_failed", _("Email not delivered")
     TAGGED = "tagged", _("Tagged")
+    UNTAGGED = "untagged", _("Tags removed")
     ROOT_CAUSE_SET = "root_cause_set", _("Root cause set")
 
 
@@ -63,6 +66,8 @@ ACTIVE_STATUSES = frozenset(
     {CaseStatus.NEW, CaseStatus.OPEN, CaseStatus.WAITING, CaseStatus.REOPENED}
 )
 DONE_STATUSES = frozenset({CaseStatus.RESOLVED, CaseStatus.CLOSED})
+# Statuses in which the SLA clock runs: waiting on the customer pauses it.
+SLA_CLOCK_STATUSES = ACTIVE_STATUSES - {CaseStatus.WAITING}
 
 # from -> allowed targets. Resolving goes through case_resolve (root cause + note).
 TRANSITIONS: dict[str, frozenset[str]] = {

@@ -4,15 +4,17 @@ hours, holidays and reply templates."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from closeloop.accounts.models import Organization, Team, User
+from closeloop.accounts.models import ApiKey, Organization, Team, User
 from closeloop.cases.choices import DEFAULT_ROOT_CAUSES, CasePriority
 from closeloop.cases.models import (
     BusinessHours,
@@ -157,7 +159,12 @@ def _clean_name(name: str, field: str = "name") -> str:
 
 
 def root_cause_create(
-    *, organization: Organization, name: str, description: str = "", actor: User | None = None
+    *,
+    organization: Organization,
+    name: str,
+    description: str = "",
+    actor: User | None = None,
+    api_key: ApiKey | None = None,
 ) -> RootCause:
     """Add a root cause to the org's taxonomy."""
     name = _clean_name(name)
@@ -170,7 +177,13 @@ def root_cause_create(
         description=description.strip(),
         position=(last.position + 1) if last else 0,
     )
-    activity_record(organization=organization, actor=actor, verb="root_cause.created", target=cause)
+    activity_record(
+        organization=organization,
+        actor=actor,
+        api_key=api_key,
+        verb="root_cause.created",
+        target=cause,
+    )
     return cause
 
 
@@ -181,6 +194,7 @@ def root_cause_update(
     description: str = "",
     is_active: bool = True,
     actor: User | None = None,
+    api_key: ApiKey | None = None,
 ) -> RootCause:
     """Rename, describe, or retire a root cause (retired ones stay on past cases)."""
     name = _clean_name(name)
@@ -196,13 +210,16 @@ def root_cause_update(
     activity_record(
         organization=root_cause.organization,
         actor=actor,
+        api_key=api_key,
         verb="root_cause.updated",
         target=root_cause,
     )
     return root_cause
 
 
-def root_cause_delete(*, root_cause: RootCause, actor: User | None = None) -> None:
+def root_cause_delete(
+    *, root_cause: RootCause, actor: User | None = None, api_key: ApiKey | None = None
+) -> None:
     """Delete an unused root cause; one used on cases can only be retired."""
     if root_cause.cases.exists():
         raise ConflictError(
@@ -211,6 +228,7 @@ def root_cause_delete(*, root_cause: RootCause, actor: User | None = None) -> No
     activity_record(
         organization=root_cause.organization,
         actor=actor,
+        api_key=api_key,
         verb="root_cause.deleted",
         target=root_cause,
     )
@@ -233,6 +251,7 @@ def sla_policy_save(
     name: str = "",
     policy: SlaPolicy | None = None,
     actor: User | None = None,
+    api_key: ApiKey | None = None,
 ) -> SlaPolicy:
     """Create or change the SLA policy of a team (or every team) and priority (or any)."""
     if priority and priority not in CasePriority.values:
@@ -264,16 +283,23 @@ def sla_policy_save(
     activity_record(
         organization=organization,
         actor=actor,
+        api_key=api_key,
         verb="sla_policy.updated" if policy else "sla_policy.created",
         target=target,
     )
     return target
 
 
-def sla_policy_delete(*, policy: SlaPolicy, actor: User | None = None) -> None:
+def sla_policy_delete(
+    *, policy: SlaPolicy, actor: User | None = None, api_key: ApiKey | None = None
+) -> None:
     """Delete an SLA policy; cases keep the due times they have."""
     activity_record(
-        organization=policy.organization, actor=actor, verb="sla_policy.deleted", target=policy
+        organization=policy.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="sla_policy.deleted",
+        target=policy,
     )
     policy.delete()
 
@@ -283,6 +309,7 @@ def business_hours_set(
     organization: Organization,
     hours: dict[int, tuple[dt.time, dt.time] | None],
     actor: User | None = None,
+    api_key: ApiKey | None = None,
 ) -> list[BusinessHours]:
     """Replace the opening hours: weekday -> (opens, closes), or None when closed."""
     for day, window in hours.items():
@@ -298,6 +325,7 @@ def business_hours_set(
         activity_record(
             organization=organization,
             actor=actor,
+            api_key=api_key,
             verb="business_hours.updated",
             data={
                 str(d): [w[0].isoformat(), w[1].isoformat()] if w else None
@@ -308,21 +336,38 @@ def business_hours_set(
 
 
 def holiday_add(
-    *, organization: Organization, date: dt.date, name: str, actor: User | None = None
+    *,
+    organization: Organization,
+    date: dt.date,
+    name: str,
+    actor: User | None = None,
+    api_key: ApiKey | None = None,
 ) -> Holiday:
     """Close the org on a date (SLA clocks in business hours skip it)."""
     name = _clean_name(name)
     if Holiday.objects.filter(organization=organization, date=date).exists():
         raise ConflictError(_("This date is a holiday already."), field="date")
     holiday = Holiday.objects.create(organization=organization, date=date, name=name)
-    activity_record(organization=organization, actor=actor, verb="holiday.added", target=holiday)
+    activity_record(
+        organization=organization,
+        actor=actor,
+        api_key=api_key,
+        verb="holiday.added",
+        target=holiday,
+    )
     return holiday
 
 
-def holiday_delete(*, holiday: Holiday, actor: User | None = None) -> None:
+def holiday_delete(
+    *, holiday: Holiday, actor: User | None = None, api_key: ApiKey | None = None
+) -> None:
     """Open the org again on a date."""
     activity_record(
-        organization=holiday.organization, actor=actor, verb="holiday.deleted", target=holiday
+        organization=holiday.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="holiday.deleted",
+        target=holiday,
     )
     holiday.delete()
 
@@ -332,7 +377,14 @@ def holiday_delete(*, holiday: Holiday, actor: User | None = None) -> None:
 
 def _clean_texts(texts: dict[str, Any]) -> dict[str, dict[str, str]]:
     clean: dict[str, dict[str, str]] = {}
+    languages = {code for code, _label in settings.LANGUAGES}
     for lang, value in texts.items():
+        if lang not in languages:
+            raise DomainError(
+                _("Write templates in %(languages)s.")
+                % {"languages": ", ".join(sorted(languages))},
+                field=f"texts.{lang}",
+            )
         subject = str((value or {}).get("subject", "")).strip()
         body = str((value or {}).get("body", "")).strip()
         if subject or body:
@@ -352,6 +404,7 @@ def reply_template_save(
     is_active: bool = True,
     template: ReplyTemplate | None = None,
     actor: User | None = None,
+    api_key: ApiKey | None = None,
 ) -> ReplyTemplate:
     """Create or change a reply template (subject and body per language)."""
     name = _clean_name(name)
@@ -368,18 +421,64 @@ def reply_template_save(
     activity_record(
         organization=organization,
         actor=actor,
+        api_key=api_key,
         verb="reply_template.updated" if template else "reply_template.created",
         target=target,
     )
     return target
 
 
-def reply_template_delete(*, template: ReplyTemplate, actor: User | None = None) -> None:
+def reply_template_delete(
+    *, template: ReplyTemplate, actor: User | None = None, api_key: ApiKey | None = None
+) -> None:
     """Delete a reply template; replies sent from it keep their text."""
     activity_record(
         organization=template.organization,
         actor=actor,
+        api_key=api_key,
         verb="reply_template.deleted",
         target=template,
     )
     template.delete()
+
+
+# --- team inboxes ---------------------------------------------------------------------------
+
+MAX_INBOX_TAGS = 30
+
+
+def clean_inbox_tags(tags: Iterable[str]) -> list[str]:
+    """Tags as rules store them on responses (trimmed, case-folded), once each, in order."""
+    clean: list[str] = []
+    for tag in tags:
+        value = str(tag).strip().casefold()[:60]
+        if value and value not in clean:
+            clean.append(value)
+    return clean
+
+
+def team_inbox_tags_set(
+    *,
+    team: Team,
+    tags: Iterable[str],
+    actor: User | None = None,
+    api_key: ApiKey | None = None,
+) -> Team:
+    """Set the tags a team owns: responses and cases with any of them show in its inbox."""
+    clean = clean_inbox_tags(tags)
+    if len(clean) > MAX_INBOX_TAGS:
+        raise DomainError(
+            _("A team can own at most %(n)d tags.") % {"n": MAX_INBOX_TAGS}, field="inbox_tags"
+        )
+    before = list(team.inbox_tags or [])
+    team.inbox_tags = clean
+    team.save(update_fields=["inbox_tags", "updated_at"])
+    activity_record(
+        organization=team.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="team.inbox_tags_updated",
+        target=team,
+        data={"before": before, "after": clean},
+    )
+    return team

@@ -1,5 +1,6 @@
 """The SLA breach check: cases past a due time are marked breached once, and escalated as
-their policy says (email the team lead(s), raise the priority one step, once per case)."""
+their policy says (email the team lead(s), raise the priority one step, once per case). A case
+waiting on the customer is never marked: its clock is paused."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from closeloop.accounts.models import TeamMember
-from closeloop.cases.choices import ACTIVE_STATUSES, CaseEventKind, priority_raised
+from closeloop.cases.choices import SLA_CLOCK_STATUSES, CaseEventKind, priority_raised
 from closeloop.cases.models import Case
 from closeloop.cases.services import _emit, _event, _lock
 from closeloop.core.services import activity_record
@@ -29,13 +30,13 @@ BATCH = 500
 def breach_candidates(*, now: dt.datetime) -> list[tuple[str, str]]:
     """(case id, kind) of every case past a due time and not marked yet."""
     first = Case.objects.filter(
-        status__in=ACTIVE_STATUSES,
+        status__in=SLA_CLOCK_STATUSES,
         first_responded_at__isnull=True,
         breached_first_response=False,
         first_response_due_at__lt=now,
     ).values_list("pk", flat=True)[:BATCH]
     resolution = Case.objects.filter(
-        status__in=ACTIVE_STATUSES,
+        status__in=SLA_CLOCK_STATUSES,
         breached_resolution=False,
         resolution_due_at__lt=now,
     ).values_list("pk", flat=True)[:BATCH]
@@ -45,7 +46,7 @@ def breach_candidates(*, now: dt.datetime) -> list[tuple[str, str]]:
 
 
 def _still_breached(case: Case, kind: str, now: dt.datetime) -> bool:
-    if case.status not in ACTIVE_STATUSES:
+    if case.status not in SLA_CLOCK_STATUSES:
         return False
     if kind == FIRST_RESPONSE:
         return (
@@ -164,9 +165,9 @@ def sla_breaches_check(*, now: dt.datetime | None = None) -> int:
 
 
 def breaching_soon_q(now: dt.datetime, hours: int = 4) -> Q:
-    """Active cases with a due time in the next `hours` (not breached yet)."""
+    """Cases whose clock runs, with a due time in the next `hours` (not breached yet)."""
     soon = now + dt.timedelta(hours=hours)
-    return Q(status__in=ACTIVE_STATUSES) & (
+    return Q(status__in=SLA_CLOCK_STATUSES) & (
         Q(
             first_responded_at__isnull=True,
             breached_first_response=False,

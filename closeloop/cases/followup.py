@@ -1,5 +1,10 @@
 """The follow-up micro-survey sent when a case is resolved: "Did we resolve your issue?" with
-one-click Yes/No links and a fresh 0-10 score, answered on a small public page.
+Yes/No links and a fresh 0-10 score, answered on a small public page. A link only opens the
+page with the choice made (mail scanners open links too); the customer's button records it.
+
+It is a survey email, so it respects consent: a customer who unsubscribed or was erased is not
+sent one (checked when the case is resolved and again right before the email leaves), and the
+timeline says why.
 
 "Recovered" customer: the case came from a detractor (NPS 0-6) and the follow-up score is
 higher than the original AND at least 7, i.e. the customer is no longer a detractor. A case
@@ -24,9 +29,21 @@ from closeloop.cases.models import Case
 from closeloop.cases.services import _event, _lock, _move
 from closeloop.core.errors import DomainError, NotFoundError
 from closeloop.core.services import activity_record
-from closeloop.integrations.models import DeliveryKind
-from closeloop.integrations.outbox import delivery_enqueue
+from closeloop.integrations.models import Delivery, DeliveryKind, DeliveryStatus
+from closeloop.integrations.outbox import (
+    ERASED_REASON,
+    SendBlock,
+    delivery_enqueue,
+    on_delivery,
+    send_check,
+)
 
+RELATED_TYPE = "case_follow_up"
+REPLY_RELATED_TYPE = "case_reply"
+# Why a follow-up was not sent (stable keys: the timeline and the outbox log keep them).
+NO_EMAIL = "no email"
+UNSUBSCRIBED = "contact unsubscribed"
+ERASED = ERASED_REASON
 SALT = "closeloop.cases.follow-up"
 # Links work for 60 days.
 MAX_AGE = 60 * 24 * 3600
@@ -67,10 +84,26 @@ def is_recovered(original: int | None, score: int | None) -> bool | None:
     return score > original and score >= RECOVERED_MIN_SCORE
 
 
+def skip_reason(contact: Any) -> str:
+    """Why the customer may not get a follow-up (no address, unsubscribed, erased), or ""."""
+    if contact is None:
+        return NO_EMAIL
+    if contact.erased_at is not None:
+        return ERASED
+    if not contact.email:
+        return NO_EMAIL
+    if contact.unsubscribed_at is not None:
+        return UNSUBSCRIBED
+    return ""
+
+
 def follow_up_send(*, case: Case) -> bool:
-    """Email the follow-up micro-survey to the customer (if they have an email); True if sent."""
+    """Email the follow-up micro-survey to the customer; True if queued. A customer without an
+    address, unsubscribed or erased gets none, and the timeline says why."""
     contact = case.contact
-    if contact is None or not contact.email or contact.erased_at is not None:
+    reason = skip_reason(contact)
+    if reason or contact is None or not contact.email:
+        _event(case, CaseEventKind.FOLLOW_UP_SKIPPED, None, reason=reason or NO_EMAIL)
         return False
     now = timezone.now()
     case.follow_up_sent_at = now
@@ -92,6 +125,9 @@ def follow_up_send(*, case: Case) -> bool:
         "no_url": follow_up_url(case, resolved="no"),
         "score_urls": [(n, follow_up_url(case, score=n)) for n in range(11)],
     }
+    from closeloop.contacts.services import list_unsubscribe_headers, unsubscribe_url
+
+    context["unsubscribe_url"] = unsubscribe_url(contact)
     with translation.override(language):
         subject = _("Did we resolve your issue? [#%(number)s]") % {"number": case.number}
         text = render_to_string("cases/email/follow_up.txt", context)
@@ -100,9 +136,15 @@ def follow_up_send(*, case: Case) -> bool:
         organization=case.organization,
         kind=DeliveryKind.EMAIL,
         target=contact.email,
-        payload={"subject": subject, "text": text, "html": html, "headers": {}},
+        payload={
+            "subject": subject,
+            "text": text,
+            "html": html,
+            "headers": list_unsubscribe_headers(contact),
+            "case_round": int(now.timestamp()),
+        },
         idempotency_key=f"case-follow-up:{case.pk}:{int(now.timestamp())}",
-        related_type="case_follow_up",
+        related_type=RELATED_TYPE,
         related_id=str(case.pk),
     )
     _event(
@@ -142,7 +184,14 @@ def follow_up_answer(*, case: Case, resolved: bool | None, score: int | None) ->
             "updated_at",
         ]
     )  # fmt: skip
-    _event(locked, CaseEventKind.FOLLOW_UP_ANSWERED, None, recovered=locked.recovered, **changed)
+    _event(
+        locked,
+        CaseEventKind.FOLLOW_UP_ANSWERED,
+        None,
+        by_customer=True,
+        recovered=locked.recovered,
+        **changed,
+    )
     activity_record(
         organization=locked.organization,
         verb="case.follow_up_answered",
@@ -153,7 +202,93 @@ def follow_up_answer(*, case: Case, resolved: bool | None, score: int | None) ->
         CaseStatus.RESOLVED,
         CaseStatus.CLOSED,
     ):
-        _move(locked, CaseStatus.REOPENED, None, _("The customer says the issue is not resolved."))
+        _move(
+            locked,
+            CaseStatus.REOPENED,
+            None,
+            _("The customer says the issue is not resolved."),
+            by_customer=True,
+        )
     elif changed.get("resolved") is True and locked.status == CaseStatus.RESOLVED:
-        _move(locked, CaseStatus.CLOSED, None, _("The customer confirmed the issue is resolved."))
+        _move(
+            locked,
+            CaseStatus.CLOSED,
+            None,
+            _("The customer confirmed the issue is resolved."),
+            by_customer=True,
+        )
     return locked
+
+
+# --- the outbox: consent at send time, and what became of the emails ------------------------
+
+
+@send_check(RELATED_TYPE)
+def follow_up_consent_check(delivery: Delivery) -> SendBlock | None:
+    """Right before the follow-up leaves: the customer may have unsubscribed (or been erased)
+    since the case was resolved."""
+    case = Case.objects.select_related("contact").filter(pk=delivery.related_id).first()
+    reason = skip_reason(case.contact if case is not None else None)
+    if reason == UNSUBSCRIBED:
+        return SendBlock(
+            reason=UNSUBSCRIBED,
+            message=_("The contact has unsubscribed: this email is not sent to them again."),
+        )
+    if reason:
+        return SendBlock(
+            reason=ERASED if reason == ERASED else NO_EMAIL,
+            message=_("The customer can no longer be emailed."),
+        )
+    return None
+
+
+@on_delivery(RELATED_TYPE)
+def follow_up_delivered(delivery: Delivery) -> None:
+    """A follow-up stopped at send time is on the timeline as not sent (and the case no longer
+    waits for its answer); one that finally failed is on the timeline too."""
+    if delivery.status == DeliveryStatus.CANCELLED:
+        case = Case.objects.filter(pk=delivery.related_id).first()
+        if case is None:
+            return
+        locked = _lock(case)
+        sent = locked.follow_up_sent_at
+        if sent is not None and int(sent.timestamp()) == (delivery.payload or {}).get("case_round"):
+            locked.follow_up_sent_at = None
+            locked.save(update_fields=["follow_up_sent_at", "updated_at"])
+        _event(
+            locked,
+            CaseEventKind.FOLLOW_UP_SKIPPED,
+            None,
+            reason=delivery.last_error,
+            delivery=str(delivery.pk),
+        )
+    elif delivery.status == DeliveryStatus.FAILED:
+        _email_failed(delivery, delivery.related_id, what="follow_up")
+
+
+@on_delivery(REPLY_RELATED_TYPE)
+def reply_delivered(delivery: Delivery) -> None:
+    """A reply that could not be delivered (refused, bounced, out of retries) is on the
+    timeline, so the agent knows the customer did not get it."""
+    if delivery.status in (DeliveryStatus.FAILED, DeliveryStatus.CANCELLED):
+        from closeloop.cases.models import CaseReply
+
+        reply = CaseReply.objects.filter(pk=delivery.related_id).only("case_id").first()
+        if reply is not None:
+            _email_failed(delivery, str(reply.case_id), what="reply")
+
+
+def _email_failed(delivery: Delivery, case_id: str, *, what: str) -> None:
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        return
+    _event(
+        case,
+        CaseEventKind.EMAIL_FAILED,
+        None,
+        what=what,
+        to=delivery.target,
+        error=(delivery.last_error or "")[:500],
+        bounced=delivery.response_status is not None and 500 <= delivery.response_status < 600,
+        delivery=str(delivery.pk),
+    )

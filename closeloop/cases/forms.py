@@ -84,7 +84,9 @@ class TransitionForm(forms.Form):
 
 
 class RootCauseForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(
+        label=_("Name"), max_length=120, error_messages={"required": _("Give it a name.")}
+    )
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
 
@@ -154,8 +156,9 @@ class BusinessHoursForm(forms.Form):
     def rows(self) -> list[tuple[Any, Any, Any]]:
         return [(self[f"open_{d}"], self[f"start_{d}"], self[f"end_{d}"]) for d, _label in WEEKDAYS]
 
-    def hours(self) -> dict[int, tuple[dt.time, dt.time] | None]:
-        data = self.cleaned_data
+    @staticmethod
+    def hours_of(data: dict[str, Any]) -> dict[int, tuple[dt.time, dt.time] | None]:
+        """Weekday -> (opens, closes), or None when closed, from the cleaned data."""
         result: dict[int, tuple[dt.time, dt.time] | None] = {}
         for day, _label in WEEKDAYS:
             start, end = data.get(f"start_{day}"), data.get(f"end_{day}")
@@ -192,11 +195,30 @@ class ReplyTemplateForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 6}),
             )
 
-    def texts(self) -> dict[str, dict[str, str]]:
+    @staticmethod
+    def texts_of(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+        """Language -> subject and body, from the cleaned data."""
         return {
             code: {
-                "subject": self.cleaned_data.get(f"subject_{code}", ""),
-                "body": self.cleaned_data.get(f"body_{code}", ""),
+                "subject": data.get(f"subject_{code}", ""),
+                "body": data.get(f"body_{code}", ""),
             }
             for code, _label in settings.LANGUAGES
         }
+
+
+class TeamTagsForm(forms.Form):
+    """The tags a team owns, comma separated."""
+
+    inbox_tags = forms.CharField(
+        label=_("Tags this team owns"),
+        required=False,
+        max_length=2000,
+        help_text=_(
+            "Comma separated. Responses and cases with any of these tags show in this inbox, "
+            "as well as what rules route here."
+        ),
+    )
+
+    def clean_inbox_tags(self) -> list[str]:
+        return [t.strip() for t in self.cleaned_data["inbox_tags"].split(",") if t.strip()]

@@ -1,9 +1,11 @@
-"""Start-up wiring of cases: readable labels for the activity verbs its services record."""
+"""Start-up wiring of cases: readable labels for the activity verbs its services record, and
+the outbox hooks of case emails (consent check of follow-ups, failed replies on the timeline)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.cases import followup  # noqa: F401  (registers the outbox check and hooks)
 from closeloop.core.verbs import register_verbs
 
 register_verbs(
@@ -13,6 +15,7 @@ register_verbs(
         "case.assigned": _("assigned a case"),
         "case.priority_changed": _("changed a case's priority"),
         "case.tagged": _("tagged a case"),
+        "case.untagged": _("removed tags from a case"),
         "case.note_added": _("added an internal note"),
         "case.replied": _("replied to a customer"),
         "case.sla_breached": _("a case breached its SLA"),

@@ -4,8 +4,9 @@ Definitions (per organization or per team, over a period, and by week in the org
 
 - closed-loop rate: of the detractor responses (NPS 0-6, completed, not historical imports)
   completed in the period, the share that has a case whose customer was contacted (the case's
-  first_responded_at is set). For a team: the detractor responses routed to the team by a rule
-  or with a case of the team, contacted through a case of the team.
+  first_responded_at is set). For a team: the detractor responses in its inbox (routed by a
+  rule, or tagged with a tag the team owns) or with a case of the team, contacted through a
+  case of the team.
 - median time to first response / to resolution: over the cases opened in the period that
   have one (wall-clock time from opening).
 - SLA compliance: of the cases opened in the period whose SLA outcome is known (resolved or
@@ -18,6 +19,7 @@ Definitions (per organization or per team, over a period, and by week in the org
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import statistics
 import uuid
 from collections import defaultdict
@@ -26,11 +28,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db.models import Q
 from django.utils import timezone
+from pydantic import ValidationError
 
 from closeloop.accounts.models import Organization, Team
 from closeloop.cases.choices import DONE_STATUSES
 from closeloop.cases.models import Case
+
+logger = logging.getLogger(__name__)
 
 DETRACTOR_MAX = 6
 DEFAULT_DAYS = 90
@@ -142,12 +148,10 @@ def _week(value: dt.datetime, zone: ZoneInfo) -> dt.date:
 
 
 def routed_response_ids(team: Team) -> set[uuid.UUID]:
-    """Responses a rule routed to the team's inbox (automation's TeamFeedback)."""
-    try:
-        from closeloop.automation.models import TeamFeedback
-    except ImportError:  # automation not installed
-        return set()
-    return set(TeamFeedback.objects.filter(team=team).values_list("response_id", flat=True))
+    """Responses in the team's inbox: routed by a rule, or tagged with a tag the team owns."""
+    from closeloop.cases.selectors import team_routed_response_ids
+
+    return team_routed_response_ids(team)
 
 
 def _detractor_responses(
@@ -258,20 +262,65 @@ class ScoreSummary:
     csat_n: int
 
 
+CSAT_DEFAULT_POINTS = 5
+
+
+def csat_points(
+    keys: Iterable[tuple[uuid.UUID, int, str]],
+) -> dict[tuple[uuid.UUID, int, str], int]:
+    """The scale length (3, 4, 5, 7 or 10) of each (survey, version number, question key) CSAT
+    question, from its survey version's definition; 5 when the question cannot be found."""
+    from closeloop.responses.selectors import definition_of
+    from closeloop.surveys.models import SurveyVersion
+
+    wanted = set(keys)
+    points = dict.fromkeys(wanted, CSAT_DEFAULT_POINTS)
+    versions = {(s, n) for s, n, _k in wanted}
+    if not versions:
+        return points
+    cond = Q()
+    for survey_id, number in versions:
+        cond |= Q(survey_id=survey_id, number=number)
+    for version in SurveyVersion.objects.filter(cond):
+        try:
+            definition = definition_of(version)
+        except ValidationError:  # a definition that no longer parses: keep the 5-point default
+            logger.warning("survey version %s does not parse", version.pk)
+            continue
+        for survey_id, number, key in wanted:
+            if (survey_id, number) != (version.survey_id, version.number):
+                continue
+            question = definition.question(key)
+            scale = getattr(question, "points", None)
+            if isinstance(scale, int) and scale > 0:
+                points[(survey_id, number, key)] = scale
+    return points
+
+
 def score_summary(response_ids: Iterable[uuid.UUID]) -> ScoreSummary:
-    """NPS (%promoters - %detractors) and CSAT (share of 4-5 on the 5-point scale)."""
+    """NPS (%promoters - %detractors) and CSAT: the share of satisfied answers, the top box(es)
+    of each question's own scale (3-point 3; 4 to 7 points the top 2; 10-point 8-10)."""
     from closeloop.responses.models import AnswerFact
+    from closeloop.surveys.questions import csat_is_satisfied
 
     ids = list(response_ids)
     nps_values: dict[uuid.UUID, float] = {}
-    csat_values: dict[uuid.UUID, float] = {}
+    csat_values: dict[uuid.UUID, tuple[float, tuple[uuid.UUID, int, str]]] = {}
     facts = AnswerFact.objects.filter(
         response_id__in=ids, question_type__in=("nps", "csat"), number__isnull=False
     ).order_by("id")
-    for rid, kind, number in facts.values_list("response_id", "question_type", "number"):
-        target = nps_values if kind == "nps" else csat_values
-        if number is not None:
-            target.setdefault(rid, number)
+    rows = facts.values_list(
+        "response_id", "question_type", "number", "survey_id", "version_number", "question_key"
+    )
+    for rid, kind, number, survey_id, version_number, key in rows:
+        if number is None:
+            continue
+        if kind == "nps":
+            nps_values.setdefault(rid, number)
+        else:
+            csat_values.setdefault(rid, (number, (survey_id, version_number, key)))
+    scales = csat_points(question for _n, question in csat_values.values())
+    satisfied = sum(1 for n, q in csat_values.values() if csat_is_satisfied(n, scales[q]))
     promoters = sum(1 for v in nps_values.values() if v >= 9)
     detractors = sum(1 for v in nps_values.values() if v <= DETRACTOR_MAX)
     n = len(nps_values)
@@ -281,8 +330,6 @@ def score_summary(response_ids: Iterable[uuid.UUID]) -> ScoreSummary:
         promoters=promoters,
         passives=n - promoters - detractors,
         detractors=detractors,
-        csat=round(100 * sum(1 for v in csat_values.values() if v >= 4) / len(csat_values), 1)
-        if csat_values
-        else None,
+        csat=round(100 * satisfied / len(csat_values), 1) if csat_values else None,
         csat_n=len(csat_values),
     )

@@ -3,6 +3,7 @@ SLA policies, business hours, holidays and reply templates."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -10,7 +11,13 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from closeloop.cases.choices import WEEKDAYS, CaseEventKind, CasePriority, CaseStatus
+from closeloop.cases.choices import (
+    SLA_CLOCK_STATUSES,
+    WEEKDAYS,
+    CaseEventKind,
+    CasePriority,
+    CaseStatus,
+)
 from closeloop.core.models import AppendOnlyError, OrgOwnedModel
 
 
@@ -212,6 +219,12 @@ class Case(OrgOwnedModel):
     first_response_due_at = models.DateTimeField(_("first response due"), null=True, blank=True)
     resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # The SLA clock: it starts at creation (again at each reopening); time spent waiting on
+    # the customer since then is added to the due times, in calendar and in business time.
+    sla_started_at = models.DateTimeField(null=True, blank=True)
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    sla_paused = models.DurationField(default=timedelta(0))
+    sla_paused_business = models.DurationField(default=timedelta(0))
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     root_cause = models.ForeignKey(
@@ -259,9 +272,15 @@ class Case(OrgOwnedModel):
         return self.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
     @property
+    def sla_paused_now(self) -> bool:
+        """Waiting on the customer: the SLA clock stands still."""
+        return self.is_active and self.status not in SLA_CLOCK_STATUSES
+
+    @property
     def next_due_at(self) -> Any:
-        """The next deadline still ahead of the case (first response, else resolution)."""
-        if not self.is_active:
+        """The next deadline still ahead of the case (first response, else resolution); none
+        while the clock is paused."""
+        if self.status not in SLA_CLOCK_STATUSES:
             return None
         if self.first_responded_at is None and self.first_response_due_at is not None:
             return self.first_response_due_at
@@ -284,6 +303,13 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Who acted when it was not a signed-in user: an API key (its name kept should the key be
+    # deleted), or the customer (a follow-up answer).
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    api_key_name = models.CharField(max_length=120, blank=True)
+    by_customer = models.BooleanField(default=False)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -301,6 +327,18 @@ class CaseEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AppendOnlyError("case events cannot be deleted")
+
+    @property
+    def actor_label(self) -> str:
+        """Who did it, as the timeline names them: a person, an API key, the customer or the
+        system."""
+        if self.actor is not None:
+            return self.actor.display_name
+        if self.api_key_id is not None or self.api_key_name:
+            return str(_("API key %(name)s") % {"name": self.api_key_name})
+        if self.by_customer:
+            return str(_("the customer"))
+        return str(_("system"))
 
 
 class CaseReply(OrgOwnedModel):

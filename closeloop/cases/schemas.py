@@ -33,6 +33,12 @@ class CaseOut(Schema):
     first_response_due_at: dt.datetime | None
     resolution_due_at: dt.datetime | None
     first_responded_at: dt.datetime | None
+    sla_started_at: dt.datetime | None = Field(
+        description="When the SLA clock started: the opening, or the last reopening."
+    )
+    waiting_since: dt.datetime | None = Field(
+        description="Waiting on the customer since (the SLA clock is paused), or null."
+    )
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
     breached_first_response: bool
@@ -82,13 +88,25 @@ class CaseEventOut(Schema):
     """One timeline entry."""
 
     kind: str
-    actor: str | None
+    actor: str | None = Field(description="The email of the member who acted, if one did.")
+    actor_label: str = Field(
+        description='Who acted: a member\'s name, "API key <name>", the customer or the system.'
+    )
+    api_key: uuid.UUID | None = Field(description="The API key that acted, if one did.")
     data: dict[str, Any]
     created_at: dt.datetime
 
     @staticmethod
     def resolve_actor(obj: CaseEvent) -> str | None:
         return obj.actor.email if obj.actor else None
+
+    @staticmethod
+    def resolve_actor_label(obj: CaseEvent) -> str:
+        return obj.actor_label
+
+    @staticmethod
+    def resolve_api_key(obj: CaseEvent) -> Any:
+        return obj.api_key_id
 
 
 class CaseDetailOut(CaseOut):
@@ -122,8 +140,33 @@ class TransitionIn(Schema):
 class AssignIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    assignee: uuid.UUID | None = Field(None, description="A membership id, or null: nobody.")
+    assignee: uuid.UUID | None = Field(
+        None, description="A membership id, or null: nobody (leave out to keep)."
+    )
     team: uuid.UUID | None = Field(None, description="Move to this team (leave out to keep).")
+
+
+class CasePatch(Schema):
+    """Changes to a case; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    priority: PriorityName | None = Field(
+        None, description="A new priority: the due times not yet met follow its SLA policy."
+    )
+    team: uuid.UUID | None = Field(
+        None, description="Move to this team (null: no team); its SLA policy applies."
+    )
+    assignee: uuid.UUID | None = Field(None, description="A membership id, or null: nobody.")
+
+
+class TagsIn(Schema):
+    """Tags to add and tags to remove (case-insensitive)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    add: list[str] = Field(default_factory=list, max_length=20)
+    remove: list[str] = Field(default_factory=list, max_length=100)
 
 
 class NoteIn(Schema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from closeloop.accounts.access import access_object
 from closeloop.accounts.models import Membership, Organization, Team
@@ -272,23 +274,112 @@ def raise_if_not_org(obj: Any, organization: Organization) -> None:
 
 
 # --- team inbox ------------------------------------------------------------------------------
+# A team's inbox holds the responses a rule routed to it (automation's TeamFeedback) and the
+# responses tagged with a tag the team owns (Team.inbox_tags, matched against the tags rules
+# put on responses); its cases are the team's own and those carrying one of its tags.
 
 TEXT_TYPES = ("long_text", "short_text")
 
 
-def team_feedback(*, team: Team, limit: int = 100) -> list[Any]:
-    """Responses routed to the team by rules (newest first), with score and first comment."""
-    try:
-        from closeloop.automation.models import TeamFeedback
-    except ImportError:  # automation not installed
-        return []
-    rows = list(
+def owned_tags(team: Team) -> set[str]:
+    """The tags a team owns, case-folded like the tags rules put on responses."""
+    return {str(t).casefold() for t in team.inbox_tags or [] if str(t).strip()}
+
+
+def _owns_any(tags: Iterable[Any], owned: set[str]) -> bool:
+    return any(str(t).casefold() in owned for t in tags or [])
+
+
+@dataclass
+class InboxEntry:
+    """A response in a team's inbox: when it arrived and every reason it is there."""
+
+    response: Any
+    created_at: dt.datetime
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def response_id(self) -> Any:
+        return self.response.pk
+
+
+def team_feedback(*, team: Team, limit: int = 100) -> list[InboxEntry]:
+    """The team's inbox, newest first: responses routed by a rule or tagged with its tags."""
+    from closeloop.automation.models import ResponseTag, TeamFeedback
+
+    entries: dict[Any, InboxEntry] = {}
+
+    def add(response: Any, at: dt.datetime, reason: str) -> None:
+        entry = entries.setdefault(response.pk, InboxEntry(response=response, created_at=at))
+        entry.created_at = min(entry.created_at, at)
+        if reason and reason not in entry.reasons:
+            entry.reasons.append(reason)
+
+    routed = (
         TeamFeedback.objects.filter(team=team)
         .select_related("response__survey", "rule")
         .order_by("-created_at")[:limit]
     )
-    _annotate_scores([r.response for r in rows])
+    for row in routed:
+        add(row.response, row.created_at, _route_reason(row.reason, row.rule))
+    owned = owned_tags(team)
+    if owned:
+        tagged = (
+            ResponseTag.objects.filter(organization_id=team.organization_id, tag__in=owned)
+            .select_related("response__survey")
+            .order_by("-created_at")[:limit]
+        )
+        for tag_row in tagged:
+            add(tag_row.response, tag_row.created_at, _("tagged %(tag)s") % {"tag": tag_row.tag})
+    rows = sorted(entries.values(), key=lambda e: e.created_at, reverse=True)[:limit]
+    _annotate_scores([e.response for e in rows])
     return rows
+
+
+def _route_reason(reason: str, rule: Any) -> str:
+    """The rule's reason and its name ("Late delivery (Delivery complaints)"), once each."""
+    name = rule.name if rule is not None else ""
+    if reason and name and reason != name:
+        return f"{reason} ({name})"
+    return reason or name
+
+
+def team_routed_response_ids(team: Team) -> set[uuid.UUID]:
+    """Every response in the team's inbox: routed by a rule, or tagged with one of its tags."""
+    from closeloop.automation.models import ResponseTag, TeamFeedback
+
+    ids = set(TeamFeedback.objects.filter(team=team).values_list("response_id", flat=True))
+    owned = owned_tags(team)
+    if owned:
+        ids |= set(
+            ResponseTag.objects.filter(
+                organization_id=team.organization_id, tag__in=owned
+            ).values_list("response_id", flat=True)
+        )
+    return ids
+
+
+def _tagged_cases(team: Team, qs: QuerySet[Case]) -> list[tuple[Any, Any]]:
+    """(id, response id) of the cases of `qs` that carry one of the team's tags."""
+    owned = owned_tags(team)
+    if not owned:
+        return []
+    # Case tags keep the agent's spelling; matching is case-insensitive, so it is done here
+    # rather than in SQL (JSON text differs between SQLite and PostgreSQL for non-ASCII).
+    rows = qs.filter(organization_id=team.organization_id).exclude(tags=[])
+    return [
+        (pk, rid)
+        for pk, rid, tags in rows.values_list("pk", "response_id", "tags")
+        if _owns_any(tags, owned)
+    ]
+
+
+def team_case_response_ids(*, team: Team) -> set[uuid.UUID]:
+    """The responses of the team's cases and of the cases carrying its tags."""
+    with_response = Case.objects.filter(response__isnull=False)
+    ids = set(with_response.filter(team=team).values_list("response_id", flat=True))
+    ids |= {rid for _pk, rid in _tagged_cases(team, with_response)}
+    return ids
 
 
 def _annotate_scores(responses: list[Any]) -> None:
@@ -324,38 +415,44 @@ def team_verbatims(*, team: Team, response_ids: Iterable[Any], limit: int = 50) 
 
 
 def team_cases(*, team: Team, limit: int = 50) -> QuerySet[Case]:
+    """The team's cases and the cases carrying one of its tags, newest first."""
+    tagged = [pk for pk, _rid in _tagged_cases(team, Case.objects.all())]
     return (
-        Case.objects.filter(team=team)
-        .select_related("assignee__user", "contact")
+        Case.objects.filter(Q(team=team) | Q(pk__in=tagged))
+        .select_related("assignee__user", "contact", "team")
         .order_by("-created_at")[:limit]
     )
 
 
 def team_active_counts(*, organization: Organization) -> dict[Any, int]:
+    """Per team: its open cases, and the open cases of other teams carrying one of its tags."""
     from django.db.models import Count
 
-    rows = (
-        Case.objects.filter(
-            organization=organization, status__in=ACTIVE_STATUSES, team__isnull=False
-        )
-        .values_list("team")
-        .annotate(n=Count("id"))
-        .values_list("team", "n")
-    )
-    return dict(rows)
+    active = Case.objects.filter(organization=organization, status__in=ACTIVE_STATUSES)
+    counts: dict[Any, int] = defaultdict(int)
+    own = active.filter(team__isnull=False).values_list("team").annotate(n=Count("id"))
+    counts.update(own.values_list("team", "n"))
+    teams = [(t.pk, owned_tags(t)) for t in Team.objects.filter(organization=organization)]
+    if any(owned for _pk, owned in teams):
+        tagged = list(active.exclude(tags=[]).values_list("team_id", "tags"))
+        for team_id, owned in teams:
+            counts[team_id] += sum(
+                1 for case_team, tags in tagged if case_team != team_id and _owns_any(tags, owned)
+            )
+    return dict(counts)
 
 
 def team_feedback_counts(*, organization: Organization) -> dict[Any, int]:
-    try:
-        from closeloop.automation.models import TeamFeedback
-    except ImportError:
-        return {}
-    from django.db.models import Count
+    """Per team: how many responses its inbox holds."""
+    from closeloop.responses.models import Response
 
-    rows = (
-        TeamFeedback.objects.filter(organization=organization)
-        .values_list("team")
-        .annotate(n=Count("id"))
-        .values_list("team", "n")
-    )
-    return dict(rows)
+    counts: dict[Any, int] = {}
+    for team in Team.objects.filter(organization=organization):
+        cond = Q(team_feedback__team=team)
+        owned = owned_tags(team)
+        if owned:
+            cond |= Q(automation_tags__tag__in=owned)
+        counts[team.pk] = (
+            Response.objects.filter(organization=organization).filter(cond).distinct().count()
+        )
+    return counts

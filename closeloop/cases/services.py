@@ -1,11 +1,20 @@
 """Writes for cases: create (number, assignment, SLA due times), the one status transition,
-assign, priority, tags, internal notes, replies to the customer, resolve and close."""
+assign, team, priority, tags, internal notes, replies to the customer, resolve and close.
+
+The SLA clock of a case starts when it is opened and again when it is reopened. Its due times
+are that start plus the hours of the policy of its team and priority, plus the time it has
+waited on the customer since (business time for a business-hours policy): waiting pauses the
+clock, and the paused time is added when the case leaves that status. A new team or priority
+recomputes the due times from the same start with the new policy; a due time already met or
+already breached stays as it was.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parseaddr
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -16,7 +25,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from closeloop.accounts.models import Membership, Organization, Team, TeamMember, User
+from closeloop.accounts.models import ApiKey, Membership, Organization, Team, TeamMember, User
 from closeloop.accounts.roles import Perm, has_perm
 from closeloop.cases.choices import (
     ACTIVE_STATUSES,
@@ -35,7 +44,7 @@ from closeloop.cases.models import (
     ReplyTemplate,
     RootCause,
 )
-from closeloop.cases.sla import add_hours
+from closeloop.cases.sla import add_hours, elapsed
 from closeloop.core import events
 from closeloop.core.errors import DomainError
 from closeloop.core.services import activity_record
@@ -59,13 +68,23 @@ REPLY_PLACEHOLDERS = (
 
 
 def _event(
-    case: Case, kind: str, actor: User | None = None, at: datetime | None = None, **data: Any
+    case: Case,
+    kind: str,
+    actor: User | None = None,
+    at: datetime | None = None,
+    *,
+    api_key: ApiKey | None = None,
+    by_customer: bool = False,
+    **data: Any,
 ) -> CaseEvent:
     return CaseEvent.objects.create(
         organization_id=case.organization_id,
         case=case,
         kind=kind,
         actor=actor,
+        api_key=api_key if actor is None else None,
+        api_key_name=api_key.name if api_key is not None and actor is None else "",
+        by_customer=by_customer and actor is None and api_key is None,
         data=data,
         created_at=at or timezone.now(),
     )
@@ -159,20 +178,63 @@ def _next_number(organization: Organization) -> int:
     return CaseSettings.objects.values_list("last_number", flat=True).get(organization=organization)
 
 
-def _apply_sla(case: Case, *, start: datetime) -> None:
+SLA_FIELDS = [
+    "sla_policy", "first_response_due_at", "resolution_due_at", "sla_started_at",
+    "waiting_since", "sla_paused", "sla_paused_business",
+]  # fmt: skip
+
+
+def _apply_sla(case: Case, *, fresh: bool = False) -> None:
+    """Set the due times from the policy of the case's team and priority: the clock's start
+    plus the policy's hours plus the time paused (waiting on the customer). A due time met or
+    breached already is kept, unless `fresh` (a new clock): then only a met one is kept."""
     policy = sla_policy_for(organization=case.organization, team=case.team, priority=case.priority)
     case.sla_policy = policy
+    start = case.sla_started_at or case.created_at or timezone.now()
+    keep_first = case.first_responded_at is not None or (case.breached_first_response and not fresh)
+    keep_resolution = not fresh and (not case.is_active or case.breached_resolution)
     if policy is None:
-        case.first_response_due_at = None
-        case.resolution_due_at = None
+        if not keep_first:
+            case.first_response_due_at = None
+        if not keep_resolution:
+            case.resolution_due_at = None
         return
     calendar = org_calendar(organization=case.organization)
-    case.first_response_due_at = add_hours(
-        start, policy.first_response_hours, calendar, business_hours_only=policy.business_hours_only
-    )
-    case.resolution_due_at = add_hours(
-        start, policy.resolution_hours, calendar, business_hours_only=policy.business_hours_only
-    )
+    business = policy.business_hours_only
+    paused = case.sla_paused_business if business else case.sla_paused
+    paused_hours = paused.total_seconds() / 3600 if paused else 0.0
+    if not keep_first:
+        case.first_response_due_at = add_hours(
+            start,
+            float(policy.first_response_hours) + paused_hours,
+            calendar,
+            business_hours_only=business,
+        )
+    if not keep_resolution:
+        case.resolution_due_at = add_hours(
+            start,
+            float(policy.resolution_hours) + paused_hours,
+            calendar,
+            business_hours_only=business,
+        )
+
+
+def _pause_end(case: Case, now: datetime) -> dict[str, float]:
+    """Stop the pause of a case leaving "waiting on customer": add the time waited (calendar
+    and business) to its clock. Returns the hours added, for the timeline."""
+    since = case.waiting_since
+    case.waiting_since = None
+    if since is None:
+        return {}
+    calendar = org_calendar(organization=case.organization)
+    plain = elapsed(since, now, calendar, business_hours_only=False)
+    business = elapsed(since, now, calendar, business_hours_only=True)
+    case.sla_paused += plain
+    case.sla_paused_business += business
+    return {
+        "paused_hours": round(plain.total_seconds() / 3600, 2),
+        "paused_business_hours": round(business.total_seconds() / 3600, 2),
+    }
 
 
 # --- create ---------------------------------------------------------------------------------
@@ -191,6 +253,7 @@ def case_create(
     assignee: Membership | None = None,
     rule: object | None = None,
     actor: User | None = None,
+    api_key: ApiKey | None = None,
     tags: list[str] | None = None,
     created_at: datetime | None = None,
 ) -> Case:
@@ -211,6 +274,7 @@ def case_create(
     if contact is None:
         contact = _contact_of(response)
     number = _next_number(organization)  # from here on the org's counter row is locked
+    chosen = assignee is not None
     if assignee is None:
         assignee = _pick_assignee(team, assignee_strategy)
     now = created_at or timezone.now()
@@ -233,8 +297,9 @@ def case_create(
         original_score=response_nps(response),
         rule=getattr(rule, "pk", None) if rule is not None else None,
         created_by=actor,
+        sla_started_at=now,
     )
-    _apply_sla(case, start=now)
+    _apply_sla(case)
     case.save()
     if created_at is not None:
         Case.objects.filter(pk=case.pk).update(created_at=created_at)
@@ -244,6 +309,7 @@ def case_create(
         CaseEventKind.CREATED,
         actor,
         at=now,
+        api_key=api_key,
         title=title,
         team=team.name if team else "",
         priority=priority,
@@ -255,13 +321,15 @@ def case_create(
             CaseEventKind.ASSIGNED,
             actor,
             at=now,
+            api_key=api_key,
             to=str(assignee.pk),
             to_name=assignee.user.display_name,
-            strategy="manual" if actor else assignee_strategy,
+            strategy="manual" if chosen else assignee_strategy,
         )
     activity_record(
         organization=organization,
         actor=actor,
+        api_key=api_key,
         verb="case.created",
         target=case,
         data={"number": number, "team": str(team.pk) if team else None},
@@ -280,8 +348,18 @@ def case_create(
 # --- the transition -------------------------------------------------------------------------
 
 
-def _move(case: Case, to_status: str, actor: User | None, note: str, **data: Any) -> str:
-    """Change the status of a locked case: validate, stamp, timeline, activity, events."""
+def _move(
+    case: Case,
+    to_status: str,
+    actor: User | None,
+    note: str,
+    *,
+    api_key: ApiKey | None = None,
+    by_customer: bool = False,
+    **data: Any,
+) -> str:
+    """Change the status of a locked case: validate, stamp, pause or restart the SLA clock,
+    timeline, activity, events."""
     old = case.status
     if to_status not in CaseStatus.values:
         raise DomainError(_("Choose a status."), field="to_status")
@@ -319,33 +397,66 @@ def _move(case: Case, to_status: str, actor: User | None, note: str, **data: Any
         case.resolved_at = None
         case.closed_at = None
         fields += ["resolved_at", "closed_at"]
+    sla: dict[str, Any] = {}
+    if old == CaseStatus.WAITING:
+        sla = _pause_end(case, now)
+    if to_status == CaseStatus.WAITING:
+        case.waiting_since = now
+    if to_status == CaseStatus.REOPENED:
+        # A new clock from now: the old due times are long past and would breach at once.
+        case.sla_started_at = now
+        case.sla_paused = timedelta(0)
+        case.sla_paused_business = timedelta(0)
+        _apply_sla(case, fresh=True)
+    elif sla:
+        _apply_sla(case)
+    if sla or to_status in (CaseStatus.WAITING, CaseStatus.REOPENED):
+        fields += SLA_FIELDS
+        sla["first_response_due_at"] = _iso(case.first_response_due_at)
+        sla["resolution_due_at"] = _iso(case.resolution_due_at)
     case.save(update_fields=fields)
     _event(
         case,
         CaseEventKind.STATUS_CHANGED,
         actor,
         at=now,
+        api_key=api_key,
+        by_customer=by_customer,
         note=note,
         **{"from": old, "to": to_status},
+        **sla,
         **data,
     )
     activity_record(
         organization=case.organization,
         actor=actor,
+        api_key=api_key,
         verb="case.status_changed",
         target=case,
         data={"from": old, "to": to_status},
     )
-    _emit("case.changed", case, changes={"status": [old, to_status]})
+    changes: dict[str, list[Any]] = {"status": [old, to_status]}
+    _emit("case.changed", case, changes=changes)
     if to_status == CaseStatus.RESOLVED:
         _emit("case.resolved", case, root_cause=case.root_cause.name if case.root_cause else "")
     elif to_status == CaseStatus.REOPENED:
-        _emit("case.reopened", case)
+        _emit("case.reopened", case, changes=changes)
     return old
 
 
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
 @transaction.atomic
-def case_transition(*, case: Case, to_status: str, actor: User | None, note: str = "") -> Case:
+def case_transition(
+    *,
+    case: Case,
+    to_status: str,
+    actor: User | None,
+    api_key: ApiKey | None = None,
+    note: str = "",
+) -> Case:
     """Move a case to another status (locks the row; invalid moves are refused with the ones
     allowed). Resolving needs a root cause: use case_resolve."""
     locked = _lock(case)
@@ -355,7 +466,7 @@ def case_transition(*, case: Case, to_status: str, actor: User | None, note: str
             field="to_status",
             code="needs-root-cause",
         )
-    _move(locked, to_status, actor, note.strip())
+    _move(locked, to_status, actor, note.strip(), api_key=api_key)
     return locked
 
 
@@ -368,12 +479,16 @@ _KEEP: Any = object()
 def case_assign(
     *,
     case: Case,
-    assignee: Membership | None,
+    assignee: Membership | None = _KEEP,
     actor: User | None,
+    api_key: ApiKey | None = None,
     team: Team | None = _KEEP,
 ) -> Case:
-    """Give the case to a member (or nobody) and, optionally, another team."""
+    """Give the case to a member (or nobody) and/or another team; a new team's SLA policy
+    recomputes the due times not yet met or breached."""
     locked = _lock(case)
+    if assignee is _KEEP:
+        assignee = locked.assignee
     if assignee is not None and assignee.organization_id != locked.organization_id:
         raise DomainError(_("Choose a member of your organization."), field="assignee")
     if assignee is not None and not has_perm(assignee.role, Perm.WORK_CASES):
@@ -399,19 +514,31 @@ def case_assign(
         locked.assignee = assignee
     if not changes:
         return locked
-    locked.save(update_fields=["team", "assignee", "updated_at"])
+    fields = ["team", "assignee", "updated_at"]
+    due: dict[str, Any] = {}
+    if "team" in changes:
+        _apply_sla(locked)
+        fields += SLA_FIELDS
+        due = {
+            "first_response_due_at": _iso(locked.first_response_due_at),
+            "resolution_due_at": _iso(locked.resolution_due_at),
+        }
+    locked.save(update_fields=fields)
     _event(
         locked,
         CaseEventKind.ASSIGNED,
         actor,
+        api_key=api_key,
         to=str(assignee.pk) if assignee else "",
         to_name=assignee.user.display_name if assignee else "",
         team=locked.team.name if locked.team else "",
         team_changed="team" in changes,
+        **due,
     )
     activity_record(
         organization=locked.organization,
         actor=actor,
+        api_key=api_key,
         verb="case.assigned",
         target=locked,
         data=changes,
@@ -426,6 +553,7 @@ def case_bulk_assign(
     cases: Iterable[Case],
     assignee: Membership | None,
     actor: User | None,
+    api_key: ApiKey | None = None,
 ) -> int:
     """Assign several cases at once; returns how many changed hands."""
     changed = 0
@@ -433,13 +561,15 @@ def case_bulk_assign(
         if case.organization_id != organization.pk:
             continue
         before = case.assignee_id
-        after = case_assign(case=case, assignee=assignee, actor=actor)
+        after = case_assign(case=case, assignee=assignee, actor=actor, api_key=api_key)
         changed += int(after.assignee_id != before)
     return changed
 
 
 @transaction.atomic
-def case_set_priority(*, case: Case, priority: str, actor: User | None) -> Case:
+def case_set_priority(
+    *, case: Case, priority: str, actor: User | None, api_key: ApiKey | None = None
+) -> Case:
     """Change the priority; due times not yet met or breached follow the new SLA policy."""
     if priority not in CasePriority.values:
         raise DomainError(_("Choose a priority."), field="priority")
@@ -448,22 +578,19 @@ def case_set_priority(*, case: Case, priority: str, actor: User | None) -> Case:
     if old == priority:
         return locked
     locked.priority = priority
-    before = (locked.first_response_due_at, locked.resolution_due_at)
-    _apply_sla(locked, start=locked.created_at)
-    if locked.first_responded_at is not None or locked.breached_first_response:
-        locked.first_response_due_at = before[0]
-    if not locked.is_active or locked.breached_resolution:
-        locked.resolution_due_at = before[1]
-    locked.save(
-        update_fields=[
-            "priority", "sla_policy", "first_response_due_at", "resolution_due_at", "updated_at",
-        ]
-    )  # fmt: skip
-    change: dict[str, Any] = {"from": old, "to": priority}
-    _event(locked, CaseEventKind.PRIORITY_CHANGED, actor, **change)
+    _apply_sla(locked)
+    locked.save(update_fields=["priority", *SLA_FIELDS, "updated_at"])
+    change: dict[str, Any] = {
+        "from": old,
+        "to": priority,
+        "first_response_due_at": _iso(locked.first_response_due_at),
+        "resolution_due_at": _iso(locked.resolution_due_at),
+    }
+    _event(locked, CaseEventKind.PRIORITY_CHANGED, actor, api_key=api_key, **change)
     activity_record(
         organization=locked.organization,
         actor=actor,
+        api_key=api_key,
         verb="case.priority_changed",
         target=locked,
         data={"from": old, "to": priority},
@@ -473,7 +600,9 @@ def case_set_priority(*, case: Case, priority: str, actor: User | None) -> Case:
 
 
 @transaction.atomic
-def case_add_tags(*, case: Case, tags: list[str], actor: User | None = None) -> Case:
+def case_add_tags(
+    *, case: Case, tags: list[str], actor: User | None = None, api_key: ApiKey | None = None
+) -> Case:
     """Add tags to a case (existing ones are kept; case-insensitive)."""
     locked = _lock(case)
     current = list(locked.tags or [])
@@ -483,10 +612,11 @@ def case_add_tags(*, case: Case, tags: list[str], actor: User | None = None) -> 
         return locked
     locked.tags = merged
     locked.save(update_fields=["tags", "updated_at"])
-    _event(locked, CaseEventKind.TAGGED, actor, added=added)
+    _event(locked, CaseEventKind.TAGGED, actor, api_key=api_key, added=added)
     activity_record(
         organization=locked.organization,
         actor=actor,
+        api_key=api_key,
         verb="case.tagged",
         target=locked,
         data={"added": added},
@@ -495,14 +625,47 @@ def case_add_tags(*, case: Case, tags: list[str], actor: User | None = None) -> 
     return locked
 
 
-def case_add_note(*, case: Case, body: str, actor: User | None) -> CaseEvent:
+@transaction.atomic
+def case_remove_tags(
+    *, case: Case, tags: list[str], actor: User | None = None, api_key: ApiKey | None = None
+) -> Case:
+    """Remove tags from a case (case-insensitive; tags it does not have are ignored)."""
+    locked = _lock(case)
+    current = list(locked.tags or [])
+    drop = {str(t).strip().casefold() for t in tags}
+    kept = [t for t in current if t.casefold() not in drop]
+    removed = [t for t in current if t.casefold() in drop]
+    if not removed:
+        return locked
+    locked.tags = kept
+    locked.save(update_fields=["tags", "updated_at"])
+    _event(locked, CaseEventKind.UNTAGGED, actor, api_key=api_key, removed=removed)
+    activity_record(
+        organization=locked.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="case.untagged",
+        target=locked,
+        data={"removed": removed},
+    )
+    _emit("case.changed", locked, changes={"tags": [current, kept]})
+    return locked
+
+
+def case_add_note(
+    *, case: Case, body: str, actor: User | None, api_key: ApiKey | None = None
+) -> CaseEvent:
     """An internal note on the timeline; never sent to the customer."""
     body = (body or "").strip()
     if not body:
         raise DomainError(_("Write the note."), field="body")
-    note = _event(case, CaseEventKind.NOTE, actor, body=body[:10000])
+    note = _event(case, CaseEventKind.NOTE, actor, api_key=api_key, body=body[:10000])
     activity_record(
-        organization=case.organization, actor=actor, verb="case.note_added", target=case
+        organization=case.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="case.note_added",
+        target=case,
     )
     return note
 
@@ -554,6 +717,7 @@ def case_reply(
     case: Case,
     body: str,
     actor: User | None,
+    api_key: ApiKey | None = None,
     subject: str = "",
     template: ReplyTemplate | None = None,
 ) -> CaseReply:
@@ -589,8 +753,9 @@ def case_reply(
         sent_by=actor,
     )
     reply_to = actor.email if actor is not None else ""
-    reply.reply_link = f"mailto:{reply_to or settings.DEFAULT_FROM_EMAIL}?subject=" + quote(
-        f"Re: {subject}"
+    reply.reply_link = (
+        f"mailto:{reply_to or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}?subject="
+        + quote(f"Re: {subject}")
     )
     context = {"case": locked, "reply": reply, "org": locked.organization, "agent": actor}
     with translation.override(locked.language or locked.organization.default_language):
@@ -601,6 +766,7 @@ def case_reply(
         organization=locked.organization,
         kind=DeliveryKind.EMAIL,
         target=contact.email,
+        # No "from": the outbox sends an organization's email in its name.
         payload={"subject": subject, "text": text, "html": html, "headers": headers},
         idempotency_key=f"case-reply:{reply.pk}",
         related_type="case_reply",
@@ -612,6 +778,7 @@ def case_reply(
         locked,
         CaseEventKind.REPLY_SENT,
         actor,
+        api_key=api_key,
         reply=str(reply.pk),
         subject=subject,
         to=contact.email,
@@ -624,10 +791,14 @@ def case_reply(
         locked.save(update_fields=["first_responded_at", "updated_at"])
         changes["first_responded_at"] = [None, locked.first_responded_at.isoformat()]
     activity_record(
-        organization=locked.organization, actor=actor, verb="case.replied", target=locked
+        organization=locked.organization,
+        actor=actor,
+        api_key=api_key,
+        verb="case.replied",
+        target=locked,
     )
     if CaseStatus.WAITING in TRANSITIONS.get(locked.status, frozenset()):
-        _move(locked, CaseStatus.WAITING, actor, "", reason="reply_sent")
+        _move(locked, CaseStatus.WAITING, actor, "", api_key=api_key, reason="reply_sent")
     elif changes:
         _emit("case.changed", locked, changes=changes)
     return reply
@@ -638,7 +809,12 @@ def case_reply(
 
 @transaction.atomic
 def case_resolve(
-    *, case: Case, root_cause: RootCause | None, note: str, actor: User | None
+    *,
+    case: Case,
+    root_cause: RootCause | None,
+    note: str,
+    actor: User | None,
+    api_key: ApiKey | None = None,
 ) -> Case:
     """Resolve with a root cause from the taxonomy and a resolution note, then send the
     customer the follow-up micro-survey."""
@@ -653,7 +829,7 @@ def case_resolve(
         raise DomainError(_("Write how the case was resolved."), field="note")
     locked = _lock(case)
     if CaseStatus.RESOLVED not in TRANSITIONS.get(locked.status, frozenset()):
-        _move(locked, CaseStatus.RESOLVED, actor, note)  # raises with the allowed moves
+        _move(locked, CaseStatus.RESOLVED, actor, note, api_key=api_key)  # raises: allowed moves
     locked.root_cause = root_cause
     locked.resolution_note = note[:10000]
     locked.save(update_fields=["root_cause", "resolution_note", "updated_at"])
@@ -661,19 +837,22 @@ def case_resolve(
         locked,
         CaseEventKind.ROOT_CAUSE_SET,
         actor,
+        api_key=api_key,
         root_cause=root_cause.name,
         id=str(root_cause.pk),
     )
-    _move(locked, CaseStatus.RESOLVED, actor, note)
+    _move(locked, CaseStatus.RESOLVED, actor, note, api_key=api_key)
     follow_up_send(case=locked)
     return locked
 
 
 @transaction.atomic
-def case_close(*, case: Case, actor: User | None, note: str = "") -> Case:
+def case_close(
+    *, case: Case, actor: User | None, api_key: ApiKey | None = None, note: str = ""
+) -> Case:
     """Close a case (after resolution, or directly for a duplicate or spam)."""
     locked = _lock(case)
-    _move(locked, CaseStatus.CLOSED, actor, note.strip())
+    _move(locked, CaseStatus.CLOSED, actor, note.strip(), api_key=api_key)
     return locked
 
 

@@ -1,5 +1,6 @@
 """SLA arithmetic: a due time N business hours (or calendar hours) after a start, in the org's
-time zone, skipping closed hours, closed weekdays and holidays.
+time zone, skipping closed hours, closed weekdays and holidays; and the other way round, the
+business time between two instants (how long a paused case waited, as the clock counts it).
 
 Business hours are wall-clock times of the org's zone, so a 09:00-18:00 day is nine hours of
 work on every day, including the days a DST zone changes its clocks; elapsed time inside a
@@ -93,3 +94,36 @@ def add_hours(
     if business_hours_only:
         return add_business_hours(start, hours, calendar)
     return start.astimezone(UTC) + dt.timedelta(hours=float(hours))
+
+
+def business_time_between(start: dt.datetime, end: dt.datetime, calendar: Calendar) -> dt.timedelta:
+    """The open time of the calendar between two instants (zero if `end` is not after
+    `start`): what a business-hours clock counts."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end <= start:
+        return dt.timedelta(0)
+    if not calendar.hours:
+        return end - start
+    total = dt.timedelta(0)
+    day = start.astimezone(calendar.zone).date()
+    last = end.astimezone(calendar.zone).date()
+    while day <= last:
+        window = calendar.window(day)
+        if window is not None:
+            opens, closes = window
+            overlap = min(closes, end) - max(opens, start)
+            if overlap > dt.timedelta(0):
+                total += overlap
+        day += dt.timedelta(days=1)
+    return total
+
+
+def elapsed(
+    start: dt.datetime, end: dt.datetime, calendar: Calendar, *, business_hours_only: bool
+) -> dt.timedelta:
+    """Time between two instants as an SLA clock counts it: open time, or plain time."""
+    if business_hours_only:
+        return business_time_between(start, end, calendar)
+    return max(end - start, dt.timedelta(0))

@@ -1,7 +1,7 @@
-"""Demo automation: the default rules in both demo organizations, plus Seoul Bean Roasters'
-own rules (promoters to Marketing, delivery complaints in three languages to Support, Korean
-detractors to the Client success lead, an inactive Slack rule), and run logs from the demo's
-responses.
+"""Demo automation: the default rules in both demo organizations (review links for everyone,
+cases for detractors and unhappy CSAT), plus Seoul Bean Roasters' own rules (promoters to
+Marketing, delivery complaints in three languages to Support, Korean detractors to the Client
+success lead, an inactive Slack rule), and run logs from the demo's responses.
 
 Keyed by rule name and by (rule, response) runs, so running the demo again duplicates nothing.
 """
@@ -29,8 +29,10 @@ def _team(org: Organization, slug: str) -> str:
 def _seoul_rules(org: Organization) -> list[dict[str, Any]]:
     return [
         {
-            "name": "Promoters → Marketing inbox + review invitation",
-            "description": "Praise goes to Marketing; every promoter is offered the review links.",
+            "name": "Promoters → Marketing inbox",
+            # Review links go to everyone through the default rule: asking only promoters
+            # ("review gating") is what Google and Trustpilot forbid.
+            "description": "Praise goes to Marketing.",
             "conditions": {
                 "match": "all",
                 "rules": [{"type": "nps_category", "value": ["promoter"]}],
@@ -40,7 +42,6 @@ def _seoul_rules(org: Organization) -> list[dict[str, Any]]:
                     "type": "route_to_team",
                     "params": {"team": _team(org, "marketing"), "reason": "Promoter"},
                 },
-                {"type": "send_review_invitation", "params": {}},
             ],
         },
         {

@@ -208,10 +208,10 @@ def _contacts(org: Organization) -> dict[str, list[Contact]]:
     return out
 
 
-DUE_FIELDS = ["created_at", "first_response_due_at", "resolution_due_at"]
+DUE_FIELDS = ["created_at", "sla_started_at", "first_response_due_at", "resolution_due_at"]
 LATER_FIELDS = [
     "first_responded_at", "resolved_at", "closed_at", "escalated_at", "follow_up_sent_at",
-    "follow_up_answered_at",
+    "follow_up_answered_at", "waiting_since",
 ]  # fmt: skip
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -131,9 +130,10 @@ def unsubscribe_url(contact: Any) -> str:
 
 
 def from_address(organization: Any) -> str:
-    """The org's name with the configured sender address."""
-    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((organization.name, address or "noreply@localhost"))
+    """The org's name with the configured sender address (the outbox's one rule for it)."""
+    from closeloop.integrations.outbox import sender
+
+    return sender(organization)
 
 
 def _definition(invitation: Invitation) -> SurveyDefinition | None:

@@ -25,17 +25,25 @@ from closeloop.integrations.views_ui import request_payload
 
 router = Router(tags=["webhooks"])
 
+# The catalog in the schema (an enum of the items); the service refuses other names, naming
+# the field, with the list.
+EVENTS_SCHEMA: dict[str, Any] = {"items": {"type": "string", "enum": webhooks.EVENT_NAMES}}
+EVENTS_OR_NULL: dict[str, Any] = {"anyOf": [{"type": "array", **EVENTS_SCHEMA}, {"type": "null"}]}
+EVENTS_HELP = f"Events to send, any of: {', '.join(webhooks.EVENT_NAMES)}."
+
 
 class EndpointIn(Schema):
     url: str = Field(max_length=1000, description="http(s) URL that receives signed events.")
-    events: list[str] = Field(description=f"Any of: {', '.join(webhooks.EVENT_NAMES)}.")
+    events: list[str] = Field(description=EVENTS_HELP, json_schema_extra=EVENTS_SCHEMA)
     description: str = Field("", max_length=300)
     is_active: bool = True
 
 
 class EndpointPatch(Schema):
     url: str | None = Field(None, max_length=1000)
-    events: list[str] | None = None
+    events: list[str] | None = Field(
+        None, description=EVENTS_HELP, json_schema_extra=EVENTS_OR_NULL
+    )
     description: str | None = Field(None, max_length=300)
     is_active: bool | None = Field(None, description="true again clears an automatic disabling.")
     rotate_secret: bool = Field(False, description="Replace the signing secret.")

@@ -56,6 +56,42 @@ def response_data(response_id: str) -> dict[str, Any] | None:
     }
 
 
+def started_data(response_id: str) -> dict[str, Any] | None:
+    """The webhook data of a started response: ids, survey, channel, language, when."""
+    from closeloop.responses.models import Response
+
+    response = Response.objects.select_related("survey").filter(pk=response_id).first()
+    if response is None:
+        return None
+    return {
+        "response_id": str(response.pk),
+        "survey_id": str(response.survey_id),
+        "survey_name": response.survey.name,
+        "contact_id": str(response.contact_id) if response.contact_id else None,
+        "channel": response.channel,
+        "language": response.language,
+        "touchpoint_id": str(response.touchpoint_id) if response.touchpoint_id else None,
+        "started_at": _iso(response.started_at),
+    }
+
+
+def survey_data(survey_id: str, version: Any) -> dict[str, Any] | None:
+    """The webhook data of a published survey: id, name, kind, the version and when."""
+    from closeloop.surveys.models import Survey, SurveyVersion
+
+    survey = Survey.objects.filter(pk=survey_id).first()
+    if survey is None:
+        return None
+    published = SurveyVersion.objects.filter(survey=survey, number=version).first()
+    return {
+        "survey_id": str(survey.pk),
+        "name": survey.name,
+        "kind": survey.kind,
+        "version": version,
+        "published_at": _iso(published.published_at) if published is not None else None,
+    }
+
+
 def case_data(case_id: str) -> dict[str, Any] | None:
     """The webhook data of a case (read defensively: the cases app grows independently)."""
     try:
@@ -79,18 +115,58 @@ def case_data(case_id: str) -> dict[str, Any] | None:
     return data
 
 
-@events.on("response.completed")
-def on_response_completed(**payload: Any) -> None:
-    org = _org(payload.get("organization_id"), "response.completed")
+def _response_event(event: str, payload: dict[str, Any]) -> None:
+    org = _org(payload.get("organization_id"), event)
     if org is None:
         return
     data = response_data(str(payload["response_id"]))
     if data is not None:
         webhooks_dispatch(
             organization=org,
-            event="response.completed",
+            event=event,
             payload=data,
-            idempotency_key=f"response.completed:{payload['response_id']}",
+            idempotency_key=f"{event}:{payload['response_id']}",
+        )
+
+
+@events.on("response.completed")
+def on_response_completed(**payload: Any) -> None:
+    _response_event("response.completed", payload)
+
+
+@events.on("response.imported")
+def on_response_imported(**payload: Any) -> None:
+    """A past response (a historical import): the same data as response.completed."""
+    _response_event("response.imported", payload)
+
+
+@events.on("response.started")
+def on_response_started(**payload: Any) -> None:
+    org = _org(payload.get("organization_id"), "response.started")
+    if org is None:
+        return
+    data = started_data(str(payload["response_id"]))
+    if data is not None:
+        webhooks_dispatch(
+            organization=org,
+            event="response.started",
+            payload=data,
+            idempotency_key=f"response.started:{payload['response_id']}",
+        )
+
+
+@events.on("survey.published")
+def on_survey_published(**payload: Any) -> None:
+    org = _org(payload.get("organization_id"), "survey.published")
+    if org is None:
+        return
+    data = survey_data(str(payload["survey_id"]), payload.get("version"))
+    if data is not None:
+        webhooks_dispatch(
+            organization=org,
+            event="survey.published",
+            payload=data,
+            idempotency_key=f"survey.published:{payload['survey_id']}:{payload.get('version')}",
         )
 
 
@@ -122,6 +198,11 @@ def on_case_changed(**payload: Any) -> None:
 @events.on("case.resolved")
 def on_case_resolved(**payload: Any) -> None:
     _case_event("case.resolved", payload)
+
+
+@events.on("case.reopened")
+def on_case_reopened(**payload: Any) -> None:
+    _case_event("case.reopened", payload)
 
 
 @events.on("case.sla_breached")

@@ -9,6 +9,11 @@ Transports are registered per kind (`@transport("email")`); hooks per related ty
 time. Checks per related type (`@send_check("invitation")`) run right before each attempt (and
 before a manual redelivery): consent can change while a row waits, so a row whose recipient
 has since unsubscribed or been erased is cancelled with the reason instead of sent.
+
+Every kind (email, webhook, Slack, Teams) is retried on the Standard Webhooks schedule: right
+away, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, so the 8th and last attempt is
+about 27.6 hours after the first: a receiver or an SMTP relay that is down for a night loses
+nothing.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import smtplib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.headerregistry import Address
+from email.utils import parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -32,14 +39,26 @@ from django.utils.translation import gettext as _
 
 from closeloop.core.periodic import periodic
 from closeloop.core.tasks import enqueue_on_commit
+from closeloop.integrations.mailbox import ORG_HEADER
 from closeloop.integrations.models import Delivery, DeliveryKind, DeliveryStatus
 
 logger = logging.getLogger("closeloop.outbox")
 
 # A row left `sending` this long ago belongs to a worker that died: claim it again.
 SENDING_STALE = timedelta(minutes=10)
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_MAX = timedelta(hours=6)
+# Standard Webhooks' schedule (https://www.standardwebhooks.com/), for every kind: the delay
+# after the n-th failed attempt.
+RETRY_SCHEDULE = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+# The first attempt and one per delay: the last one about 27.6 hours after the first.
+MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 FLUSH_BATCH = 500
 DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
 
@@ -159,14 +178,10 @@ def send_blocked(delivery: Delivery) -> SendBlock | None:
     return None
 
 
-# A kind may bring its own retry schedule (webhooks follow the Standard Webhooks one).
-BACKOFFS: dict[str, Callable[[int], timedelta]] = {}
-
-
 def backoff(attempts: int) -> timedelta:
-    """1 minute after the first failed attempt, then 2, 4, ... at most 6 hours."""
-    factor: int = 2 ** max(0, attempts - 1)
-    return min(BACKOFF_MAX, BACKOFF_BASE * factor)
+    """The delay after the given (1-based) failed attempt: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+    then 10 h."""
+    return RETRY_SCHEDULE[min(max(attempts, 1), len(RETRY_SCHEDULE)) - 1]
 
 
 # --- enqueue ------------------------------------------------------------------------------------
@@ -182,7 +197,7 @@ def delivery_enqueue(
     related_type: str = "",
     related_id: str = "",
     not_before: dt.datetime | None = None,
-    max_attempts: int = 8,
+    max_attempts: int = MAX_ATTEMPTS,
     dispatch: bool = True,
 ) -> Delivery:
     """Add an outbox row once per idempotency key (a second call returns the first row); with
@@ -313,9 +328,7 @@ def _finish(
                 final = True
             else:
                 delivery.status = DeliveryStatus.RETRYING
-                delivery.next_attempt_at = now + BACKOFFS.get(delivery.kind, backoff)(
-                    delivery.attempts
-                )
+                delivery.next_attempt_at = now + backoff(delivery.attempts)
                 final = False
         # Fenced on the claim: a worker that lost its stale claim cannot overwrite the new owner.
         updated = Delivery.objects.filter(
@@ -373,7 +386,9 @@ def delivery_attempt(
         return None
     own = session or SendSession()
     try:
-        return _attempt(Delivery.objects.get(pk=delivery_id), own, now)
+        return _attempt(
+            Delivery.objects.select_related("organization").get(pk=delivery_id), own, now
+        )
     finally:
         if session is None:
             own.close()
@@ -396,7 +411,8 @@ def deliveries_flush(*, now: dt.datetime | None = None, limit: int = FLUSH_BATCH
     sent = 0
     session = SendSession()
     try:
-        for delivery in Delivery.objects.filter(pk__in=claimed).order_by("created_at"):
+        claimed_rows = Delivery.objects.filter(pk__in=claimed).select_related("organization")
+        for delivery in claimed_rows.order_by("created_at"):
             if _attempt(delivery, session, now) == DeliveryStatus.SENT:
                 sent += 1
     finally:
@@ -407,15 +423,34 @@ def deliveries_flush(*, now: dt.datetime | None = None, limit: int = FLUSH_BATCH
 # --- transports ---------------------------------------------------------------------------------
 
 
+def sender(organization: Any) -> str:
+    """The From of an organization's email: its name and the address of DEFAULT_FROM_EMAIL
+    ("Acme Coffee <noreply@example.com>"); DEFAULT_FROM_EMAIL itself without an organization."""
+    if organization is None:
+        return str(settings.DEFAULT_FROM_EMAIL)
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    # One line: a name typed with a line break must not break the header.
+    name = " ".join(str(organization.name).split())
+    try:
+        return str(Address(display_name=name, addr_spec=address or "noreply@localhost"))
+    except ValueError:  # an address without a domain: send as configured
+        return str(settings.DEFAULT_FROM_EMAIL)
+
+
 def email_message(delivery: Delivery) -> EmailMultiAlternatives:
-    """The message an email delivery stands for: payload {subject, text, html, headers, from}."""
+    """The message an email delivery stands for: payload {subject, text, html, headers, from};
+    without a "from", an organization's email is sent in its name (`sender`)."""
     payload = delivery.payload
+    headers = {str(k): str(v) for k, v in (payload.get("headers") or {}).items()}
+    if delivery.organization_id is not None:
+        # The demo mailbox files it under the organization (and GDPR erasure finds it there).
+        headers.setdefault(ORG_HEADER, str(delivery.organization_id))
     message = EmailMultiAlternatives(
         subject=str(payload.get("subject", "")),
         body=str(payload.get("text", "")),
-        from_email=payload.get("from") or settings.DEFAULT_FROM_EMAIL,
+        from_email=payload.get("from") or sender(delivery.organization),
         to=[delivery.target],
-        headers=dict(payload.get("headers") or {}),
+        headers=headers,
     )
     if payload.get("html"):
         message.attach_alternative(str(payload["html"]), "text/html")

@@ -68,7 +68,7 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 def _form_view(request: HttpRequest, endpoint: WebhookEndpoint | None) -> HttpResponse:
     org = _org(request)
-    initial: dict[str, Any] = {"is_active": True, "events": webhooks.EVENT_NAMES}
+    initial: dict[str, Any] = {"is_active": True, "events": webhooks.DEFAULT_EVENTS}
     if endpoint is not None:
         initial = {
             "url": endpoint.url,

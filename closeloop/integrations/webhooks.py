@@ -8,9 +8,9 @@ Every request carries three headers:
 - `webhook-signature`: `v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`, keyed with the
   base64-decoded part of the endpoint's `whsec_...` secret.
 
-Retries (the outbox's per-kind schedule, `outbox.BACKOFFS`) follow Standard Webhooks: right
-away, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts, the last about 27.6 hours after
-the first); then the event is given up.
+Retries follow Standard Webhooks (the outbox's schedule, `outbox.RETRY_SCHEDULE`, for every
+kind): right away, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8 attempts, the last about
+27.6 hours after the first); then the event is given up.
 
 An endpoint whose attempts have failed without a single success for WEBHOOK_DISABLE_AFTER_DAYS
 (default 3) is disabled, and the organization's owners and admins get an email.
@@ -56,40 +56,30 @@ SECRET_PREFIX = "whsec_"
 RELATED_ENDPOINT = "webhook_endpoint"
 RELATED_POST = "webhook_post"
 
+# Every domain event (closeloop.core.events.emit) an endpoint can choose; a test keeps this
+# list in step with the events the code emits.
 WEBHOOK_EVENTS: list[tuple[str, Any]] = [
+    ("response.started", gettext_lazy("A respondent started a survey")),
     ("response.completed", gettext_lazy("A response was completed")),
+    ("response.imported", gettext_lazy("A past response was imported")),
+    ("survey.published", gettext_lazy("A survey was published")),
     ("case.created", gettext_lazy("A case was created")),
     ("case.changed", gettext_lazy("A case changed (status, assignee, priority, ...)")),
     ("case.resolved", gettext_lazy("A case was resolved")),
+    ("case.reopened", gettext_lazy("A case was reopened")),
     ("case.sla_breached", gettext_lazy("A case breached its SLA")),
     ("contact.unsubscribed", gettext_lazy("A contact unsubscribed")),
 ]
 EVENT_NAMES = [name for name, _label in WEBHOOK_EVENTS]
+# Ticked on a new endpoint's form: all but the busiest (every survey started, every row of an
+# import of past responses).
+DEFAULT_EVENTS = [n for n in EVENT_NAMES if n not in ("response.started", "response.imported")]
 TEST_EVENT = "closeloop.test"
-
-# Standard Webhooks' schedule: the delay after the n-th failed attempt.
-RETRY_SCHEDULE = [
-    timedelta(seconds=5),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=5),
-    timedelta(hours=10),
-    timedelta(hours=10),
-]
-
-
-def webhook_backoff(attempts: int) -> timedelta:
-    """The delay after the given (1-based) failed attempt."""
-    return RETRY_SCHEDULE[min(max(attempts, 1), len(RETRY_SCHEDULE)) - 1]
-
-
-outbox.BACKOFFS[DeliveryKind.WEBHOOK] = webhook_backoff
 
 
 def webhook_max_attempts() -> int:
-    """Attempts of a webhook delivery so that the last one is about a day after the first."""
-    return len(RETRY_SCHEDULE) + 1
+    """Attempts of a webhook delivery: the outbox's, the last about a day after the first."""
+    return outbox.MAX_ATTEMPTS
 
 
 def disable_after() -> timedelta:
@@ -458,6 +448,8 @@ def webhook_endpoint_disable(
                     "link": link,
                 },
                 idempotency_key=f"webhook-disabled:{endpoint.pk}:{int(now.timestamp())}",
+                # closeloop's own notice, not the organization writing to someone.
+                from_email=settings.DEFAULT_FROM_EMAIL,
             )
     return endpoint
 

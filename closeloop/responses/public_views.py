@@ -336,12 +336,20 @@ def _render_ending(
         "redirect_url": run.url(ending.redirect_url) if fresh else None,
         "already": not fresh,
         "restart_url": _page_url(link, {**params, "new": "1"}) if can_restart else "",
+        "review_links": _review_links(response, language),
         "language": language,
         "rtl": is_rtl(language),
         "theme_style": _theme_style(definition),
     }
     with translation.override(language):
         return _private(render(request, "responses/public/ending.html", context))
+
+
+def _review_links(response: Response, language: str) -> list[Any]:
+    """The organization's review links for the thank-you page, if it shows them there."""
+    from closeloop.advocacy.services import ending_review_links
+
+    return ending_review_links(response=response, language=language)
 
 
 def _redirect(link: Link, params: dict[str, str], *, done: bool = False) -> HttpResponse:

@@ -277,13 +277,13 @@ def _facts(response: Response, definition: SurveyDefinition) -> list[AnswerFact]
 def _finish(response: Response, definition: SurveyDefinition) -> None:
     """Write the answer facts and announce the completion (after commit)."""
     AnswerFact.objects.bulk_create(_facts(response, definition))
-    if not response.historical:
-        events.emit(
-            "response.completed",
-            response_id=str(response.pk),
-            survey_id=str(response.survey_id),
-            organization_id=str(response.organization_id),
-        )
+    # Imported history gets its own event: analytics counts it, follow-up automation does not.
+    events.emit(
+        "response.imported" if response.historical else "response.completed",
+        response_id=str(response.pk),
+        survey_id=str(response.survey_id),
+        organization_id=str(response.organization_id),
+    )
 
 
 def response_complete(*, response: Response) -> bool:

@@ -1,7 +1,7 @@
 """The inner loop in Chromium: a detractor answers an NPS survey from their personal link; the
 default automation rule opens a case for Support; the agent opens it, replies (the email reaches
 a real SMTP server), resolves it with a root cause; the follow-up email arrives, and following
-its "no" link reopens the case."""
+its "no" link and sending the answer reopens the case."""
 
 from __future__ import annotations
 
@@ -129,6 +129,9 @@ def test_detractor_to_reply_resolve_and_reopen(
 
     # 5. The customer says "no": the case is open again.
     page.goto(no_link.group(1))
+    # The link only opens the page with "No" chosen; the customer's button sends it.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send my answer").click()
     assert page.get_by_text("Your case is open again").is_visible()
     page.screenshot(path=str(artifacts / "closed-loop-follow-up.png"), full_page=True)
     case.refresh_from_db()

@@ -33,7 +33,14 @@ def test_list_teams_of_own_org_only(personas, reader: ApiClient) -> None:
     assert "Support" in names
     assert "Secret squad" not in names
     assert body["next_cursor"] is None
-    assert set(body["items"][0]) == {"id", "name", "slug", "description", "member_count"}
+    assert set(body["items"][0]) == {
+        "id",
+        "name",
+        "slug",
+        "description",
+        "member_count",
+        "inbox_tags",
+    }
 
 
 def test_member_count(personas, reader: ApiClient) -> None:

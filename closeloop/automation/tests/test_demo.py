@@ -15,7 +15,8 @@ def test_demo_rules_and_run_log() -> None:
     rules = Rule.objects.filter(organization__slug=SEOUL_SLUG)
     names = set(rules.values_list("name", flat=True))
     assert "Detractors open a Support case" in names
-    assert "Promoters → Marketing inbox + review invitation" in names
+    assert "Promoters → Marketing inbox" in names
+    assert "Everyone who completes a survey is offered a review" in names
     assert "Korean-speaking detractor → notify Client success lead by email" in names
     assert not rules.get(name="Detractors → #cx-alerts on Slack").is_active
     runs = RuleRun.objects.filter(organization__slug=SEOUL_SLUG)

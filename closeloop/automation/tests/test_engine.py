@@ -57,10 +57,14 @@ def test_unhappy_csat_opens_a_case_and_promoters_do_not(personas: Personas, comp
 
 def test_defaults_are_installed_once(personas: Personas) -> None:
     first = automation_ensure_defaults(personas.org)
-    assert [r.default_key for r in first] == ["default_detractors", "default_unhappy_csat"]
+    assert [r.default_key for r in first] == [
+        "default_review_invitations",
+        "default_detractors",
+        "default_unhappy_csat",
+    ]
     first[0].delete()
     assert automation_ensure_defaults(personas.org) == []
-    assert Rule.objects.filter(organization=personas.org).count() == 1
+    assert Rule.objects.filter(organization=personas.org).count() == 2
 
 
 def test_historical_responses_run_no_rule(personas: Personas, complete: Any) -> None:
@@ -148,8 +152,11 @@ def test_notifications_are_queued_once_even_when_the_task_runs_again(
     assert RuleRun.objects.filter(rule=rule).count() == 1
 
 
-def test_a_failed_action_is_logged_and_the_next_one_runs(personas: Personas, complete: Any) -> None:
+def test_a_failed_action_is_logged_and_the_next_one_runs(
+    personas: Personas, complete: Any, settings: Any
+) -> None:
     survey = make_survey(personas.org)
+    settings.OUTBOUND_ALLOW_PRIVATE = True  # saved while the operator allowed it...
     rule = make_rule(
         personas.org,
         [],
@@ -158,6 +165,7 @@ def test_a_failed_action_is_logged_and_the_next_one_runs(personas: Personas, com
             {"type": "add_tags", "params": {"tags": ["seen"]}},
         ],
     )
+    settings.OUTBOUND_ALLOW_PRIVATE = False  # ...then refused when the call is made
     response = complete(survey, nps=9)
     run = RuleRun.objects.get(rule=rule)
     assert run.failed

@@ -173,8 +173,10 @@ def test_viewers_and_agents_cannot_change_rules(personas: Personas) -> None:
     assert outsider.get(url(personas, "edit", rule.pk)).status_code == 404
 
 
-def test_run_log_shows_conditions_and_actions(personas: Personas) -> None:
+def test_run_log_shows_conditions_and_actions(personas: Personas, settings: Any) -> None:
     survey = make_survey(personas.org)
+    # Saved while the operator allowed private addresses; refused when the call is made.
+    settings.OUTBOUND_ALLOW_PRIVATE = True
     rule = make_rule(
         personas.org,
         [{"type": "nps_category", "value": ["detractor"]}],
@@ -184,6 +186,7 @@ def test_run_log_shows_conditions_and_actions(personas: Personas) -> None:
         ],
         name="Tag detractors",
     )
+    settings.OUTBOUND_ALLOW_PRIVATE = False
     for score in (3, 10):
         r = answer(survey, nps=score)
         event_run(

@@ -1,13 +1,16 @@
-"""{% loop_metrics_panel org %} / {% loop_metrics_panel org team %}: the loop metrics card, for
-the overview page, the team page and the cases pages."""
+"""{% loop_metrics_panel org %} / {% loop_metrics_panel org team days=30 %}: the loop metrics
+card (the last `days` days, default 90), for the overview page, the team page and the cases
+pages."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import template
+from django.utils import timezone
 
-from closeloop.cases.metrics import loop_metrics
+from closeloop.cases.metrics import DEFAULT_DAYS, loop_metrics
 
 register = template.Library()
 
@@ -24,14 +27,19 @@ def _pct(value: float | None) -> str:
 
 
 @register.inclusion_tag("cases/_loop_metrics_panel.html")
-def loop_metrics_panel(organization: Any, team: Any = None, weeks: int = 8) -> dict[str, Any]:
+def loop_metrics_panel(
+    organization: Any, team: Any = None, weeks: int = 8, days: int = DEFAULT_DAYS, end: Any = None
+) -> dict[str, Any]:
     if organization is None:
         return {"report": None}
-    report = loop_metrics(organization=organization, team=team)
+    end = end or timezone.now()
+    start = end - dt.timedelta(days=days)
+    report = loop_metrics(organization=organization, team=team, start=start, end=end)
     m = report.total
     return {
         "org": organization,
         "team": team,
+        "days": days,
         "report": report,
         "m": m,
         "closed_loop": _pct(m.closed_loop_rate),

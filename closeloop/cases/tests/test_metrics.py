@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+import pytest
 from django.urls import reverse
 
 from closeloop.accounts.models import Team
@@ -108,3 +109,100 @@ def test_metrics_are_shown_on_the_loop_and_team_pages(personas: Personas) -> Non
 def test_empty_org_has_no_figures(personas: Personas) -> None:
     m = loop_metrics(organization=personas.org).total
     assert m.closed_loop_rate is None and m.sla_compliance is None and m.median_resolution is None
+
+
+def _csat_survey(org: object, points: int) -> object:
+    from closeloop.responses.testing import publish_survey
+
+    definition = {
+        "default_language": "en",
+        "languages": ["en"],
+        "title": {"en": "How was it?"},
+        "pages": [{"key": "p1", "questions": [
+            {"key": "sat", "type": "csat", "points": points, "title": {"en": "Satisfied?"}},
+        ]}],
+        "endings": [{"key": "end", "title": {"en": "Thanks"}, "message": {"en": "Bye."}}],
+    }  # fmt: skip
+    return publish_survey(org, definition, name=f"CSAT {points}")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("points", "scores", "satisfied"),
+    [
+        (3, [3, 2, 1, 3], 50.0),  # 3-point: top box (3)
+        (5, [5, 4, 3, 1], 50.0),  # 5-point: top 2 (4-5)
+        (7, [7, 6, 5, 4], 50.0),  # 7-point: top 2 (6-7); 5 of 7 is not satisfied
+        (10, [10, 8, 7, 3], 50.0),  # 10-point: top 3 (8-10)
+        (4, [4, 3, 2, 2], 50.0),  # 4-point: top 2 (3-4)
+    ],
+)
+def test_team_csat_uses_each_questions_own_scale(
+    personas: Personas, points: int, scores: list[int], satisfied: float
+) -> None:
+    from closeloop.automation.models import TeamFeedback
+
+    org = personas.org
+    team = support(org)
+    survey = _csat_survey(org, points)
+    for score in scores:
+        response = response_create_complete(survey=survey, answers={"sat": score})  # type: ignore[arg-type]
+        TeamFeedback.objects.create(organization=org, team=team, response=response, reason="csat")
+    page = personas.client_for(personas.viewer).get(reverse("inbox:team", args=[org.slug, team.pk]))
+    summary = page.context["scores"]
+    assert (summary.csat, summary.csat_n) == (satisfied, len(scores))
+    assert f"{satisfied}%" in page.content.decode()
+
+
+def test_csat_mixes_scales_per_question(personas: Personas) -> None:
+    from closeloop.cases.metrics import score_summary
+
+    org = personas.org
+    three, ten = _csat_survey(org, 3), _csat_survey(org, 10)
+    ids = [
+        response_create_complete(survey=s, answers={"sat": v}).pk  # type: ignore[arg-type]
+        for s, v in ((three, 3), (three, 2), (ten, 8), (ten, 7))
+    ]
+    # 3 of 3 and 8 of 10 are satisfied; 2 of 3 and 7 of 10 are not (a 5-point rule would say 3 of 4)
+    assert score_summary(ids).csat == 50.0
+
+
+def test_the_loop_page_has_a_period_control_kept_in_its_links(personas: Personas) -> None:
+    data = build(personas)
+    viewer = personas.client_for(personas.viewer)
+    url = reverse("cases:loop", args=[personas.org.slug])
+    page = viewer.get(url)  # default: 90 days
+    html = page.content.decode()
+    assert page.context["days"] == 90
+    assert 'data-testid="loop-period"' in html and '<select id="loop-days" name="days">' in html
+    assert '<option value="90" selected>Last 90 days</option>' in html
+    for n in (7, 30, 365):
+        assert f'<option value="{n}">Last {n} days</option>' in html
+    assert 'hx-get="' + url + '"' in html  # htmx swaps the figures; the button works without it
+
+    # the form submits ?days=365: the panel and the table follow, and the team links keep it
+    page = viewer.get(url, {"days": "365"})
+    html = page.content.decode()
+    assert '<option value="365" selected>' in html
+    assert html.count("last 365 days") == 2  # the panel and the By team table
+    team_url = reverse("inbox:team", args=[personas.org.slug, data["support"].pk])  # type: ignore[attr-defined]
+    assert f'href="{team_url}?days=365"' in html
+    team_page = viewer.get(team_url, {"days": "365"})
+    assert '<option value="365" selected>' in team_page.content.decode()
+    assert "last 365 days" in team_page.content.decode()
+
+    # a period outside the choices is kept (and clamped to 7..730); nonsense is 90 days
+    assert '<option value="120" selected>' in viewer.get(url, {"days": "120"}).content.decode()
+    assert viewer.get(url, {"days": "5000"}).context["days"] == 730
+    assert viewer.get(url, {"days": "a week"}).context["days"] == 90
+
+
+def test_the_period_changes_the_figures(personas: Personas) -> None:
+    build(personas)  # everything happened in March 2026
+    viewer = personas.client_for(personas.viewer)
+    url = reverse("cases:loop", args=[personas.org.slug])
+    from closeloop.cases.templatetags.case_metrics import loop_metrics_panel
+
+    inside = loop_metrics_panel(personas.org, days=30, end=END + dt.timedelta(days=1))
+    outside = loop_metrics_panel(personas.org, days=7, end=END + dt.timedelta(days=30))
+    assert inside["m"].cases == 3 and outside["m"].cases == 0
+    assert viewer.get(url, {"days": "7"}).status_code == 200

@@ -284,3 +284,70 @@ def test_outsiders_get_404(personas: Personas) -> None:
     # their own org's URL with our case id: 404 too
     other_slug = personas.other_org.slug
     assert outsider.get(reverse("cases:detail", args=[other_slug, case.pk])).status_code == 404
+
+
+def test_settings_pages_show_what_to_fix(personas: Personas) -> None:
+    org = personas.org
+    admin = personas.client_for(personas.admin)
+    # a root cause renamed to nothing: refused, with the reason, the name kept
+    cause = RootCause.objects.create(organization=org, name="Moths")
+    refused = admin.post(
+        reverse("cases:root_cause_edit", args=[org.slug, cause.pk]),
+        {"name": " ", "action": "save"},
+        follow=True,
+    )
+    assert "Give it a name." in refused.content.decode()
+    cause.refresh_from_db()
+    assert cause.name == "Moths"
+    # a root cause's name taken already, when adding: the form again, 400
+    clash = admin.post(reverse("cases:root_causes", args=[org.slug]), {"name": "moths"})
+    assert clash.status_code == 400 and "exists already" in clash.content.decode()
+    # an SLA policy edited into nonsense: the fields' errors as a message, nothing saved
+    policy = SlaPolicy.objects.get(organization=org, team=support(org))
+    prefix = str(policy.pk)
+    bad = admin.post(
+        reverse("cases:sla_policy_edit", args=[org.slug, policy.pk]),
+        {f"{prefix}-team": support(org).pk, f"{prefix}-first_response_hours": "8",
+         f"{prefix}-resolution_hours": "4", "action": "save"},
+        follow=True,
+    )  # fmt: skip
+    assert "Resolution cannot be due before the first response." in bad.content.decode()
+    policy.refresh_from_db()
+    assert policy.first_response_hours == 24
+    # a holiday on a date that is one already: the SLA page again, 400, the field named
+    url = reverse("cases:holiday_add", args=[org.slug])
+    admin.post(url, {"date": "2026-12-25", "name": "Christmas"})
+    again = admin.post(url, {"date": "2026-12-25", "name": "Xmas"})
+    assert again.status_code == 400 and "This date is a holiday already." in again.content.decode()
+    assert again.context["holiday_form"].errors["date"]
+    # another organization's objects: 404 on every edit page
+    other = RootCause.objects.create(organization=personas.other_org, name="Theirs")
+    edit = reverse("cases:root_cause_edit", args=[org.slug, other.pk])
+    assert admin.post(edit, {"name": "Mine", "action": "save"}).status_code == 404
+    assert admin.post(edit, {"action": "delete"}).status_code == 404
+    other.refresh_from_db()
+    assert other.name == "Theirs"
+    # GET on a form that only posts
+    assert admin.get(edit).status_code == 405
+
+
+def test_a_reply_template_page_and_its_messages(personas: Personas) -> None:
+    org = personas.org
+    admin = personas.client_for(personas.admin)
+    url = reverse("cases:templates", args=[org.slug])
+    added = admin.post(url, {"name": "Sorry", "is_active": "on", "body_en": "We are sorry."},
+                       follow=True)  # fmt: skip
+    assert "Template added." in added.content.decode()
+    template = ReplyTemplate.objects.get(organization=org, name="Sorry")
+    edit = reverse("cases:template_edit", args=[org.slug, template.pk])
+    page = admin.get(edit)
+    assert page.status_code == 200 and "We are sorry." in page.content.decode()
+    bad = admin.post(edit, {"name": "Sorry", "body_ko": "", "subject_ko": "미안해요"})
+    assert bad.status_code == 400 and "Write the message." in bad.content.decode()
+    deleted = admin.post(edit, {"action": "delete"}, follow=True)
+    assert "Template deleted." in deleted.content.decode()
+    assert deleted.redirect_chain[-1][0] == url
+    # agents read templates but do not change them
+    agent = personas.client_for(personas.agent)
+    assert agent.get(url).status_code == 200
+    assert agent.post(url, {"name": "Mine", "body_en": "x"}).status_code == 403

@@ -6,7 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from closeloop.cases.sla import add_business_hours, add_hours, make_calendar
+from closeloop.cases.sla import (
+    add_business_hours,
+    add_hours,
+    business_time_between,
+    elapsed,
+    make_calendar,
+)
 
 SEOUL = ZoneInfo("Asia/Seoul")
 LONDON = ZoneInfo("Europe/London")
@@ -90,3 +96,29 @@ def test_no_open_day_falls_back_to_calendar_hours() -> None:
     cal = make_calendar(time_zone="Asia/Seoul", hours=[])
     start = at(SEOUL, 2026, 3, 4, 10)
     assert add_business_hours(start, 5, cal) == start + dt.timedelta(hours=5)
+
+
+def test_business_time_between_counts_open_hours_only() -> None:
+    cal = make_calendar(time_zone="Asia/Seoul")
+    hours = dt.timedelta(hours=1)
+    # Friday 17:00 to Monday 10:00: one hour on Friday, one on Monday
+    friday, monday = at(SEOUL, 2026, 3, 6, 17), at(SEOUL, 2026, 3, 9, 10)
+    assert business_time_between(friday, monday, cal) == 2 * hours
+    assert elapsed(friday, monday, cal, business_hours_only=False) == 65 * hours
+    # within one day, and backwards (nothing)
+    assert business_time_between(at(SEOUL, 2026, 3, 4, 10), at(SEOUL, 2026, 3, 4, 12, 30), cal) == (
+        dt.timedelta(hours=2, minutes=30)
+    )
+    assert business_time_between(monday, friday, cal) == dt.timedelta(0)
+    # a holiday on the Monday: only Friday's hour and Tuesday's first hour
+    holiday = make_calendar(time_zone="Asia/Seoul", holidays=[dt.date(2026, 3, 9)])
+    tuesday = at(SEOUL, 2026, 3, 10, 10)
+    assert business_time_between(friday, tuesday, holiday) == 2 * hours
+
+
+def test_business_time_is_the_inverse_of_adding_business_hours() -> None:
+    cal = make_calendar(time_zone="Europe/London")
+    start = at(LONDON, 2026, 3, 26, 15, 20)  # across the spring DST change
+    for hours in (1, 7.5, 24, 40):
+        due = add_business_hours(start, hours, cal)
+        assert business_time_between(start, due, cal) == dt.timedelta(hours=hours)

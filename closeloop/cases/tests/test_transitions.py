@@ -103,3 +103,32 @@ def test_case_events_are_append_only(personas: Personas) -> None:
         event.save()
     with pytest.raises(AppendOnlyError):
         event.delete()
+
+
+def test_reopening_announces_case_reopened_to_rules_and_webhooks(
+    personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    from closeloop.automation.choices import TRIGGERS
+    from closeloop.integrations.webhooks import EVENT_NAMES
+
+    assert "case.reopened" in EVENT_NAMES and "case.reopened" in TRIGGERS
+    case = make_case(personas.org)
+    seen: list[dict[str, Any]] = []
+
+    def reopened(**p: Any) -> None:
+        seen.append(p)
+
+    events.on("case.reopened")(reopened)
+    try:
+        case = case_transition(case=case, to_status="closed", actor=personas.agent)
+        with django_capture_on_commit_callbacks(execute=True):
+            case_transition(case=case, to_status="reopened", actor=personas.agent)
+    finally:
+        events.disconnect("case.reopened", reopened)
+    assert seen == [
+        {
+            "case_id": str(case.pk),
+            "organization_id": str(personas.org.pk),
+            "changes": {"status": ["closed", "reopened"]},
+        }
+    ]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.forms import Form
 from django.http import HttpRequest
 
 from closeloop.accounts.models import Membership, Organization, User
 from closeloop.accounts.roles import Perm, has_perm
-from closeloop.core.errors import DomainError
+from closeloop.core.crud import form_error as form_error  # for the case pages' forms
+
+DAY_CHOICES = (7, 30, 90, 365)
+DEFAULT_DAYS = 90
+MIN_DAYS, MAX_DAYS = 7, 730
 
 READ = Perm.VIEW
 WORK = Perm.WORK_CASES
@@ -32,11 +35,19 @@ def can(request: HttpRequest, perm: Perm) -> bool:
     return has_perm(membership_of(request).role, perm)
 
 
-def form_error(form: Form, exc: DomainError) -> None:
-    """Show a service's refusal on the field it names (or the form)."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
-
-
 def pct(value: Any) -> str:
     return "—" if value is None else f"{round(value * 100)}%"
+
+
+def days_of(request: HttpRequest) -> int:
+    """The `?days=` of a metrics page: 7 to 730, 90 when missing or not a number."""
+    try:
+        days = int(request.GET.get("days", DEFAULT_DAYS))
+    except ValueError:
+        return DEFAULT_DAYS
+    return max(MIN_DAYS, min(MAX_DAYS, days))
+
+
+def day_choices(days: int) -> list[int]:
+    """The period select's options: 7, 30, 90 and 365 days, and the current one if another."""
+    return sorted({*DAY_CHOICES, days})

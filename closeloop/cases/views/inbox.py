@@ -1,4 +1,5 @@
-"""Team inboxes: every team's feedback routed to it by rules, its cases, scores and verbatims."""
+"""Team inboxes: every team's feedback (routed to it by rules or tagged with its tags), its
+cases, scores and verbatims; and the tags a team owns."""
 
 from __future__ import annotations
 
@@ -6,18 +7,23 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from closeloop.accounts.access import org_view
 from closeloop.accounts.models import Team
-from closeloop.cases import selectors
+from closeloop.cases import config, selectors
+from closeloop.cases.forms import TeamTagsForm
 from closeloop.cases.metrics import routed_response_ids, score_summary
-from closeloop.cases.models import Case
-from closeloop.cases.views.common import READ, org_of
+from closeloop.cases.views.common import CONFIG, READ, can, day_choices, days_of, org_of, user_of
+from closeloop.core.crud import Crud, Labels
+
+TAG_SUGGESTIONS = 20
 
 
 @org_view(read=READ)
 def inbox_list(request: HttpRequest) -> HttpResponse:
-    """Every team with its routed feedback and open cases."""
+    """Every team with its inbox and open cases."""
     org = org_of(request)
     feedback = selectors.team_feedback_counts(organization=org)
     active = selectors.team_active_counts(organization=org)
@@ -39,19 +45,39 @@ def inbox_list(request: HttpRequest) -> HttpResponse:
 
 @org_view(read=READ)
 def inbox_team(request: HttpRequest, team_id: Any) -> HttpResponse:
-    """One team's page: its inbox of routed feedback, its cases, scores and verbatims."""
+    """One team's page: its inbox, its cases, scores and verbatims, the tags it owns, and its
+    loop metrics over `?days=`."""
+    from closeloop.automation.selectors import tag_counts
+
     org = org_of(request)
     team = selectors.access_team(organization=org, pk=team_id)
-    feedback = selectors.team_feedback(team=team)
-    routed = routed_response_ids(team)
-    case_responses = set(
-        Case.objects.filter(team=team, response__isnull=False).values_list("response_id", flat=True)
-    )
+    responses = routed_response_ids(team) | selectors.team_case_response_ids(team=team)
+    days = days_of(request)
     context: dict[str, Any] = {
         "team": team,
-        "feedback": feedback,
+        "days": days,
+        "day_choices": day_choices(days),
+        "feedback": selectors.team_feedback(team=team),
         "cases": selectors.team_cases(team=team),
-        "scores": score_summary(routed | case_responses),
-        "verbatims": selectors.team_verbatims(team=team, response_ids=routed | case_responses),
+        "scores": score_summary(responses),
+        "verbatims": selectors.team_verbatims(team=team, response_ids=responses),
+        "can_config": can(request, CONFIG),
+        "tags_form": TeamTagsForm(initial={"inbox_tags": ", ".join(team.inbox_tags or [])}),
+        "tags_in_use": [tag for tag, _n in tag_counts(organization=org)[:TAG_SUGGESTIONS]],
     }
     return render(request, "cases/inbox_team.html", context)
+
+
+team_tags = Crud[Team](
+    read=READ,
+    write=CONFIG,
+    form=TeamTagsForm,
+    access=lambda request, team_id: selectors.access_team(organization=org_of(request), pk=team_id),
+    update=lambda request, team, data: config.team_inbox_tags_set(
+        team=team, tags=data["inbox_tags"], actor=user_of(request)
+    ),
+    labels=Labels(saved=gettext_lazy("Inbox tags saved.")),
+    success_url=lambda request, team: reverse("inbox:team", args=[org_of(request).slug, team.pk]),
+)
+# Save the tags a team owns (a form on the team's page).
+inbox_team_tags = team_tags.edit_view()

@@ -1,4 +1,4 @@
-"""The loop metrics page: the org's figures, per team, and week by week."""
+"""The loop metrics page: the org's figures, per team, and week by week, over `?days=`."""
 
 from __future__ import annotations
 
@@ -6,23 +6,19 @@ import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from closeloop.accounts.access import org_view
 from closeloop.cases.metrics import loop_metrics_by_team
 from closeloop.cases.templatetags.case_metrics import _hours, _pct
-from closeloop.cases.views.common import READ, org_of
+from closeloop.cases.views.common import READ, day_choices, days_of, org_of
 
 
 @org_view(read=READ)
 def loop_page(request: HttpRequest) -> HttpResponse:
     """Closed-loop rate, response and resolution times, SLA compliance, recovered customers."""
     org = org_of(request)
-    try:
-        days = max(7, min(730, int(request.GET.get("days", "90"))))
-    except ValueError:
-        days = 90
-    from django.utils import timezone
-
+    days = days_of(request)
     end = timezone.now()
     start = end - dt.timedelta(days=days)
     teams = [
@@ -37,4 +33,5 @@ def loop_page(request: HttpRequest) -> HttpResponse:
         }
         for team, m in loop_metrics_by_team(organization=org, start=start, end=end)
     ]
-    return render(request, "cases/loop.html", {"teams": teams, "days": days})
+    context = {"teams": teams, "days": days, "day_choices": day_choices(days), "end": end}
+    return render(request, "cases/loop.html", context)

@@ -1,17 +1,19 @@
 """Case settings pages: the root-cause taxonomy, SLA policies with business hours and holidays,
-and reply templates. Anyone may read them; changing them needs the manage-teams permission."""
+and reply templates. Anyone may read them; changing them needs the manage-teams permission.
+
+Each kind of object is one `closeloop.core.crud.Crud`: its form, access check, services,
+labels and where to go next; the views below are made from it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.db.models import Count
+from django.forms import Form
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from closeloop.accounts.access import org_view
 from closeloop.accounts.models import Team
 from closeloop.cases import config, selectors, services
 from closeloop.cases.forms import (
@@ -21,78 +23,67 @@ from closeloop.cases.forms import (
     RootCauseForm,
     SlaPolicyForm,
 )
-from closeloop.cases.models import BusinessHours, Holiday, SlaPolicy
-from closeloop.cases.views.common import CONFIG, READ, can, form_error, org_of, user_of
-from closeloop.core.errors import DomainError
+from closeloop.cases.models import BusinessHours, Holiday, ReplyTemplate, RootCause, SlaPolicy
+from closeloop.cases.views.common import CONFIG, READ, can, org_of, user_of
+from closeloop.core.crud import Crud, Labels
+
+
+def _defaults(request: HttpRequest) -> None:
+    config.case_defaults_ensure(organization=org_of(request))
+
 
 # --- root causes ----------------------------------------------------------------------------
 
 
-@org_view(read=READ, write=CONFIG)
-def root_cause_list(request: HttpRequest) -> HttpResponse:
-    """The taxonomy: add a root cause; rename, retire or delete the others."""
-    org = org_of(request)
-    config.case_defaults_ensure(organization=org)
-    form = RootCauseForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            config.root_cause_create(
-                organization=org,
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                actor=user_of(request),
-            )
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Root cause added."))
-            return redirect("cases:root_causes", org.slug)
-    causes = config.root_causes(organization=org)
-    from django.db.models import Count
-
-    causes = causes.annotate(n_cases=Count("cases"))
-    return render(
-        request,
-        "cases/root_causes.html",
-        {"form": form, "causes": causes, "can_config": can(request, CONFIG)},
-        status=400 if form.errors else 200,
-    )
+def _root_cause_context(request: HttpRequest, form: Form | None, obj: Any) -> Mapping[str, Any]:
+    causes = config.root_causes(organization=org_of(request)).annotate(n_cases=Count("cases"))
+    return {"causes": causes, "can_config": can(request, CONFIG)}
 
 
-@org_view(read=READ, write=CONFIG)
-@require_POST
-def root_cause_edit(request: HttpRequest, root_cause_id: Any) -> HttpResponse:
-    """Save or delete one root cause."""
-    org = org_of(request)
-    cause = selectors.access_root_cause(organization=org, pk=root_cause_id)
-    try:
-        if request.POST.get("action") == "delete":
-            config.root_cause_delete(root_cause=cause, actor=user_of(request))
-            messages.success(request, _("Root cause deleted."))
-        else:
-            form = RootCauseForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _("Give it a name."))
-            else:
-                config.root_cause_update(
-                    root_cause=cause,
-                    name=form.cleaned_data["name"],
-                    description=form.cleaned_data["description"],
-                    is_active=form.cleaned_data["is_active"],
-                    actor=user_of(request),
-                )
-                messages.success(request, _("Root cause saved."))
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    return redirect("cases:root_causes", org.slug)
+root_causes = Crud[RootCause](
+    read=READ,
+    write=CONFIG,
+    form=RootCauseForm,
+    access=lambda request, root_cause_id: selectors.access_root_cause(
+        organization=org_of(request), pk=root_cause_id
+    ),
+    create=lambda request, data, _parent: config.root_cause_create(
+        organization=org_of(request),
+        name=data["name"],
+        description=data["description"],
+        actor=user_of(request),
+    ),
+    update=lambda request, cause, data: config.root_cause_update(
+        root_cause=cause, actor=user_of(request), **data
+    ),
+    delete=lambda request, cause: config.root_cause_delete(
+        root_cause=cause, actor=user_of(request)
+    ),
+    prepare=_defaults,
+    labels=Labels(
+        added=_("Root cause added."),
+        saved=_("Root cause saved."),
+        deleted=_("Root cause deleted."),
+        invalid=_("Give it a name."),
+    ),
+    success_url="cases:root_causes",
+)
+root_cause_list = root_causes.add_view(
+    template="cases/root_causes.html", context=_root_cause_context
+)
+root_cause_edit = root_causes.edit_view(deletable=True)
 
 
-# --- SLA, business hours, holidays ----------------------------------------------------------
+# --- SLA, business hours, holidays: all on the SLA page ------------------------------------
+
+
+def _teams(request: HttpRequest) -> Any:
+    return Team.objects.filter(organization=org_of(request)).order_by("name")
 
 
 def _sla_context(request: HttpRequest, **forms: Any) -> dict[str, Any]:
     org = org_of(request)
-    teams = Team.objects.filter(organization=org).order_by("name")
+    teams = _teams(request)
     current = {h.weekday: (h.start, h.end) for h in BusinessHours.objects.filter(organization=org)}
     policies = list(config.sla_policies(organization=org))
     return {
@@ -122,189 +113,136 @@ def _policy_initial(policy: SlaPolicy) -> dict[str, Any]:
     }
 
 
-def _save_policy(request: HttpRequest, form: SlaPolicyForm, policy: SlaPolicy | None) -> bool:
-    if not form.is_valid():
-        return False
-    d = form.cleaned_data
-    try:
-        config.sla_policy_save(
-            organization=org_of(request),
-            team=d["team"],
-            priority=d["priority"],
-            first_response_hours=d["first_response_hours"],
-            resolution_hours=d["resolution_hours"],
-            business_hours_only=d["business_hours_only"],
-            escalate_to_lead=d["escalate_to_lead"],
-            raise_priority=d["raise_priority"],
-            name=d["name"],
-            policy=policy,
-            actor=user_of(request),
-        )
-    except DomainError as exc:
-        form_error(form, exc)
-        return False
-    return True
+def _save_policy(request: HttpRequest, data: dict[str, Any], policy: SlaPolicy | None) -> SlaPolicy:
+    return config.sla_policy_save(
+        organization=org_of(request), policy=policy, actor=user_of(request), **data
+    )
 
 
-@org_view(read=READ, write=CONFIG)
-def sla_settings(request: HttpRequest) -> HttpResponse:
-    """SLA policies per team and priority, business hours and holidays; POST adds a policy."""
-    org = org_of(request)
-    config.case_defaults_ensure(organization=org)
-    if request.method == "POST":
-        teams = Team.objects.filter(organization=org).order_by("name")
-        form = SlaPolicyForm(request.POST, teams=teams, prefix="new")
-        if _save_policy(request, form, None):
-            messages.success(request, _("SLA policy added."))
-            return redirect("cases:sla", org.slug)
-        return render(
-            request, "cases/sla.html", _sla_context(request, policy_form=form), status=400
-        )
-    return render(request, "cases/sla.html", _sla_context(request))
+sla_policies = Crud[SlaPolicy](
+    read=READ,
+    write=CONFIG,
+    form=SlaPolicyForm,
+    form_kwargs=lambda request, policy: {
+        "teams": _teams(request),
+        "prefix": str(policy.pk) if policy is not None else "new",
+    },
+    access=lambda request, sla_policy_id: selectors.access_sla_policy(
+        organization=org_of(request), pk=sla_policy_id
+    ),
+    create=lambda request, data, _parent: _save_policy(request, data, None),
+    update=lambda request, policy, data: _save_policy(request, data, policy),
+    delete=lambda request, policy: config.sla_policy_delete(policy=policy, actor=user_of(request)),
+    prepare=_defaults,
+    labels=Labels(
+        added=_("SLA policy added."),
+        saved=_("SLA policy saved."),
+        deleted=_("SLA policy deleted."),
+        invalid=_("Check the policy's fields."),
+    ),
+    success_url="cases:sla",
+)
+sla_settings = sla_policies.add_view(
+    template="cases/sla.html",
+    context=lambda request, form, _obj: _sla_context(request, policy_form=form),
+)
+sla_policy_edit = sla_policies.edit_view(deletable=True)
 
+business_hours = Crud[list[BusinessHours]](
+    read=READ,
+    write=CONFIG,
+    form=BusinessHoursForm,
+    form_kwargs=lambda request, _obj: {"current": {}},
+    create=lambda request, data, _parent: config.business_hours_set(
+        organization=org_of(request),
+        hours=BusinessHoursForm.hours_of(data),
+        actor=user_of(request),
+    ),
+    labels=Labels(added=_("Business hours saved.")),
+    success_url="cases:sla",
+)
+business_hours_edit = business_hours.add_view(
+    template="cases/sla.html",
+    context=lambda request, form, _obj: _sla_context(request, hours_form=form),
+    post_only=True,
+)
 
-@org_view(read=READ, write=CONFIG)
-@require_POST
-def sla_policy_edit(request: HttpRequest, sla_policy_id: Any) -> HttpResponse:
-    """Save or delete one SLA policy."""
-    org = org_of(request)
-    policy = selectors.access_sla_policy(organization=org, pk=sla_policy_id)
-    if request.POST.get("action") == "delete":
-        config.sla_policy_delete(policy=policy, actor=user_of(request))
-        messages.success(request, _("SLA policy deleted."))
-        return redirect("cases:sla", org.slug)
-    teams = Team.objects.filter(organization=org).order_by("name")
-    form = SlaPolicyForm(request.POST, teams=teams, prefix=str(policy.pk))
-    if _save_policy(request, form, policy):
-        messages.success(request, _("SLA policy saved."))
-    else:
-        errors = [str(e) for errs in form.errors.values() for e in errs]
-        messages.error(request, " ".join(errors) or _("Check the policy's fields."))
-    return redirect("cases:sla", org.slug)
-
-
-@org_view(read=READ, write=CONFIG)
-@require_POST
-def business_hours_edit(request: HttpRequest) -> HttpResponse:
-    """Save the opening hours of every weekday."""
-    org = org_of(request)
-    form = BusinessHoursForm(request.POST, current={})
-    if form.is_valid():
-        try:
-            config.business_hours_set(organization=org, hours=form.hours(), actor=user_of(request))
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Business hours saved."))
-            return redirect("cases:sla", org.slug)
-    return render(request, "cases/sla.html", _sla_context(request, hours_form=form), status=400)
-
-
-@org_view(read=READ, write=CONFIG)
-@require_POST
-def holiday_add(request: HttpRequest) -> HttpResponse:
-    """Add a holiday."""
-    org = org_of(request)
-    form = HolidayForm(request.POST)
-    if form.is_valid():
-        try:
-            config.holiday_add(
-                organization=org,
-                date=form.cleaned_data["date"],
-                name=form.cleaned_data["name"],
-                actor=user_of(request),
-            )
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Holiday added."))
-            return redirect("cases:sla", org.slug)
-    return render(request, "cases/sla.html", _sla_context(request, holiday_form=form), status=400)
-
-
-@org_view(read=READ, write=CONFIG)
-@require_POST
-def holiday_delete(request: HttpRequest, holiday_id: Any) -> HttpResponse:
-    """Remove a holiday."""
-    org = org_of(request)
-    holiday = selectors.access_holiday(organization=org, pk=holiday_id)
-    config.holiday_delete(holiday=holiday, actor=user_of(request))
-    messages.success(request, _("Holiday removed."))
-    return redirect("cases:sla", org.slug)
+holidays = Crud[Holiday](
+    read=READ,
+    write=CONFIG,
+    form=HolidayForm,
+    access=lambda request, holiday_id: selectors.access_holiday(
+        organization=org_of(request), pk=holiday_id
+    ),
+    create=lambda request, data, _parent: config.holiday_add(
+        organization=org_of(request), actor=user_of(request), **data
+    ),
+    delete=lambda request, holiday: config.holiday_delete(holiday=holiday, actor=user_of(request)),
+    labels=Labels(added=_("Holiday added."), deleted=_("Holiday removed.")),
+    success_url="cases:sla",
+)
+holiday_add = holidays.add_view(
+    template="cases/sla.html",
+    context=lambda request, form, _obj: _sla_context(request, holiday_form=form),
+    post_only=True,
+)
+holiday_delete = holidays.delete_view()
 
 
 # --- reply templates ------------------------------------------------------------------------
 
 
-@org_view(read=READ, write=CONFIG)
-def template_list(request: HttpRequest) -> HttpResponse:
-    """Reply templates; POST adds one."""
-    org = org_of(request)
-    form = ReplyTemplateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            config.reply_template_save(
-                organization=org,
-                name=form.cleaned_data["name"],
-                texts=form.texts(),
-                is_active=form.cleaned_data["is_active"],
-                actor=user_of(request),
-            )
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Template added."))
-            return redirect("cases:templates", org.slug)
-    return render(
-        request,
-        "cases/templates.html",
-        {
-            "form": form,
-            "templates": config.reply_templates(organization=org),
-            "placeholders": services.REPLY_PLACEHOLDERS,
-            "can_config": can(request, CONFIG),
-        },
-        status=400 if form.errors else 200,
+def _save_template(
+    request: HttpRequest, data: dict[str, Any], template: ReplyTemplate | None
+) -> ReplyTemplate:
+    return config.reply_template_save(
+        organization=org_of(request),
+        name=data["name"],
+        texts=ReplyTemplateForm.texts_of(data),
+        is_active=data["is_active"],
+        template=template,
+        actor=user_of(request),
     )
 
 
-@org_view(read=READ, write=CONFIG)
-def template_edit(request: HttpRequest, reply_template_id: Any) -> HttpResponse:
-    """Edit or delete one reply template."""
-    org = org_of(request)
-    template = selectors.access_reply_template(organization=org, pk=reply_template_id)
-    if request.method == "POST" and request.POST.get("action") == "delete":
-        config.reply_template_delete(template=template, actor=user_of(request))
-        messages.success(request, _("Template deleted."))
-        return redirect("cases:templates", org.slug)
-    form = ReplyTemplateForm(
-        request.POST or None,
-        texts=template.texts,
-        initial={"name": template.name, "is_active": template.is_active},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            config.reply_template_save(
-                organization=org,
-                name=form.cleaned_data["name"],
-                texts=form.texts(),
-                is_active=form.cleaned_data["is_active"],
-                template=template,
-                actor=user_of(request),
-            )
-        except DomainError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Template saved."))
-            return redirect("cases:templates", org.slug)
-    return render(
-        request,
-        "cases/template_edit.html",
+def _template_context(request: HttpRequest, form: Form | None, obj: Any) -> Mapping[str, Any]:
+    context: dict[str, Any] = {
+        "placeholders": services.REPLY_PLACEHOLDERS,
+        "can_config": can(request, CONFIG),
+    }
+    if obj is None:
+        context["templates"] = config.reply_templates(organization=org_of(request))
+    else:
+        context["template"] = obj
+    return context
+
+
+reply_templates = Crud[ReplyTemplate](
+    read=READ,
+    write=CONFIG,
+    form=ReplyTemplateForm,
+    form_kwargs=lambda request, template: (
         {
-            "form": form,
-            "template": template,
-            "placeholders": services.REPLY_PLACEHOLDERS,
-            "can_config": can(request, CONFIG),
-        },
-        status=400 if form.errors else 200,
-    )
+            "texts": template.texts,
+            "initial": {"name": template.name, "is_active": template.is_active},
+        }
+        if template is not None
+        else {}
+    ),
+    access=lambda request, reply_template_id: selectors.access_reply_template(
+        organization=org_of(request), pk=reply_template_id
+    ),
+    create=lambda request, data, _parent: _save_template(request, data, None),
+    update=lambda request, template, data: _save_template(request, data, template),
+    delete=lambda request, template: config.reply_template_delete(
+        template=template, actor=user_of(request)
+    ),
+    labels=Labels(
+        added=_("Template added."), saved=_("Template saved."), deleted=_("Template deleted.")
+    ),
+    success_url="cases:templates",
+)
+template_list = reply_templates.add_view(template="cases/templates.html", context=_template_context)
+template_edit = reply_templates.edit_view(
+    template="cases/template_edit.html", context=_template_context, deletable=True
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import time
@@ -13,6 +14,18 @@ import pytest
 
 from closeloop.core.tests.conftest import start_worker  # noqa: F401  (a fixture, re-exported)
 from closeloop.integrations.tests.receiver import Receiver, receiver
+
+# The waits between attempts that Standard Webhooks recommends (8 attempts over ~27.6 hours);
+# every kind of delivery is retried on them.
+STANDARD_WEBHOOKS_WAITS = [
+    dt.timedelta(seconds=5),
+    dt.timedelta(minutes=5),
+    dt.timedelta(minutes=30),
+    dt.timedelta(hours=2),
+    dt.timedelta(hours=5),
+    dt.timedelta(hours=10),
+    dt.timedelta(hours=10),
+]
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""The outbox: a delivery is claimed by one sender only, retried with growing waits until it
-fails for good, picked up again after a crash, throttled per organization, and cancelled at
-send time when a check says its recipient may no longer be contacted."""
+"""The outbox: a delivery is claimed by one sender only, retried with growing waits (for about
+a day, whatever its kind) until it fails for good, picked up again after a crash, throttled per
+organization, and cancelled at send time when a check says its recipient may no longer be
+contacted."""
 
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -24,6 +26,7 @@ from closeloop.integrations.outbox import (
     on_delivery,
     send_check,
 )
+from closeloop.integrations.tests.conftest import STANDARD_WEBHOOKS_WAITS
 
 if TYPE_CHECKING:
     from conftest import Personas
@@ -78,7 +81,7 @@ def test_two_claimers_one_winner(personas: Personas) -> None:
     assert delivery.status == DeliveryStatus.SENDING and delivery.attempts == 1
 
 
-def test_failures_back_off_then_fail_for_good(personas: Personas, settings: Any) -> None:
+def _relay_down(settings: Any) -> None:
     # Nothing listens on this port: every attempt is refused, as when the SMTP relay is down.
     settings.MAILERS = {
         "default": {
@@ -86,6 +89,10 @@ def test_failures_back_off_then_fail_for_good(personas: Personas, settings: Any)
             "OPTIONS": {"host": "127.0.0.1", "port": free_port(), "timeout": 2},
         }
     }
+
+
+def test_failures_back_off_then_fail_for_good(personas: Personas, settings: Any) -> None:
+    _relay_down(settings)
     seen: list[str] = []
     on_delivery("test-thing")(lambda d: seen.append(d.status))
     delivery = _email(personas.org, 1, max_attempts=3, related_type="test-thing", related_id="x")
@@ -93,31 +100,46 @@ def test_failures_back_off_then_fail_for_good(personas: Personas, settings: Any)
     assert deliveries_flush(now=T0) == 0
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.RETRYING and delivery.attempts == 1
-    assert delivery.next_attempt_at == T0 + dt.timedelta(minutes=1)
+    assert delivery.next_attempt_at == T0 + dt.timedelta(seconds=5)
     assert "Connection refused" in delivery.last_error or "Errno" in delivery.last_error
 
-    assert deliveries_flush(now=T0 + dt.timedelta(seconds=59)) == 0  # not due yet
+    assert deliveries_flush(now=T0 + dt.timedelta(seconds=4)) == 0  # not due yet
     delivery.refresh_from_db()
     assert delivery.attempts == 1
 
-    second = T0 + dt.timedelta(minutes=1)
+    second = T0 + dt.timedelta(seconds=5)
     deliveries_flush(now=second)
     delivery.refresh_from_db()
-    assert delivery.attempts == 2 and delivery.next_attempt_at == second + dt.timedelta(minutes=2)
+    assert delivery.attempts == 2 and delivery.next_attempt_at == second + dt.timedelta(minutes=5)
     assert seen == []
 
-    deliveries_flush(now=second + dt.timedelta(minutes=2))
+    deliveries_flush(now=second + dt.timedelta(minutes=5))
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 3
     assert seen == [DeliveryStatus.FAILED]
     assert deliveries_flush(now=second + dt.timedelta(days=1)) == 0
 
 
-def test_backoff_grows_to_six_hours() -> None:
-    from closeloop.integrations.outbox import backoff
-
-    assert [backoff(n).total_seconds() / 60 for n in (1, 2, 3, 4)] == [1, 2, 4, 8]
-    assert backoff(20) == dt.timedelta(hours=6)
+def test_an_email_is_retried_for_about_a_day_while_the_relay_is_down(
+    personas: Personas, settings: Any
+) -> None:
+    """A relay down for a night loses nothing: the same schedule as webhooks (Standard
+    Webhooks: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), then Failed."""
+    _relay_down(settings)
+    delivery = _email(personas.org, 1)
+    now, attempts_at = T0, []
+    while True:
+        deliveries_flush(now=now)
+        attempts_at.append(now)
+        delivery.refresh_from_db()
+        if delivery.status != DeliveryStatus.RETRYING:
+            break
+        assert delivery.next_attempt_at is not None
+        now = delivery.next_attempt_at
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 8)
+    waits = [later - earlier for earlier, later in pairwise(attempts_at)]
+    assert waits == STANDARD_WEBHOOKS_WAITS
+    assert dt.timedelta(hours=24) < attempts_at[-1] - T0 < dt.timedelta(hours=30)
 
 
 def test_a_row_left_sending_by_a_crash_is_sent_again(personas: Personas) -> None:

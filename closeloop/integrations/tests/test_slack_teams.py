@@ -1,15 +1,21 @@
-"""Slack and Teams messages: formatted for each, posted through the outbox to a real server."""
+"""Slack and Teams messages: formatted for each, posted through the outbox to a real server,
+retried for about a day like webhooks."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from closeloop.core.worker import run_ready_tasks
 from closeloop.integrations.models import DeliveryStatus
 from closeloop.integrations.notify import notify_slack, notify_teams
+from closeloop.integrations.outbox import deliveries_flush
+from closeloop.integrations.tests.conftest import STANDARD_WEBHOOKS_WAITS
 from closeloop.integrations.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -109,3 +115,34 @@ def test_private_webhook_urls_are_refused(personas: Any, settings: Any) -> None:
             link=None,
             idempotency_key="k",
         )
+
+
+@pytest.mark.parametrize("notify", [notify_slack, notify_teams], ids=["slack", "teams"])
+def test_a_failing_message_is_retried_for_about_a_day_like_a_webhook(
+    personas: Any, local: Receiver, notify: Any
+) -> None:
+    """Slack or Teams down for a night loses nothing: the webhook schedule, then Failed."""
+    local.answer = lambda n: (503, b"try later", {})
+    delivery = notify(
+        organization=personas.org,
+        webhook_url=local.url + "/hook",
+        title="New detractor",
+        text="Cold coffee",
+        fields={},
+        link=None,
+        idempotency_key="rule:1:chat:r1",
+    )
+    start = timezone.now()
+    run_ready_tasks()
+    attempts_at = [start]
+    while True:
+        delivery.refresh_from_db()
+        if delivery.status != DeliveryStatus.RETRYING:
+            break
+        attempts_at.append(delivery.next_attempt_at)
+        deliveries_flush(now=delivery.next_attempt_at)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 8)
+    assert len(local.requests) == 8
+    waits = [later - earlier for earlier, later in pairwise(attempts_at[1:])]
+    assert waits == STANDARD_WEBHOOKS_WAITS[1:]
+    assert timedelta(hours=24) < attempts_at[-1] - start < timedelta(hours=30)

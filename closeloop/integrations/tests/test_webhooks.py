@@ -4,15 +4,18 @@ independent verifier, retries with the same webhook-id, redelivery, automatic di
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from closeloop.core import events
 from closeloop.core.worker import run_ready_tasks
-from closeloop.integrations import webhooks
+from closeloop.integrations import handlers, webhooks
 from closeloop.integrations.models import (
     Delivery,
     DeliveryKind,
@@ -219,6 +222,8 @@ def test_endpoint_failing_for_days_is_disabled_and_admins_are_told(
     notices = Delivery.objects.filter(kind=DeliveryKind.EMAIL, organization=personas.org)
     assert sorted(d.target for d in notices) == ["admin@acme.test", "owner@acme.test"]
     assert endpoint.url in notices[0].payload["subject"]
+    # closeloop's own notice, not the organization writing: closeloop's sender.
+    assert {d.payload["from"] for d in notices} == {settings.DEFAULT_FROM_EMAIL}
     # Nothing more goes to a disabled endpoint; the retry still pending was cancelled.
     assert not webhooks_dispatch(
         organization=personas.org, event="case.created", payload={}, idempotency_key="c"
@@ -344,3 +349,139 @@ def test_the_same_case_change_twice_is_sent_twice(
     statuses = [json.loads(r.body)["data"].get("changes") for r in local.requests]
     assert len(local.requests) == 4, statuses
     assert len({r.headers["webhook-id"] for r in local.requests}) == 4
+
+
+def _emitted_event_names() -> set[str]:
+    """Every event name the code emits: `events.emit("x", ...)` or the cases' `_emit("x", ...)`."""
+    package = Path(webhooks.__file__).resolve().parent.parent
+    names: set[str] = set()
+    for path in package.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        names |= set(re.findall(r"(?:\b|_)emit\(\s*[\"']([a-z_]+\.[a-z_]+)[\"']", path.read_text()))
+    return names
+
+
+def test_every_emitted_event_can_be_chosen_and_is_sent() -> None:
+    emitted = _emitted_event_names()
+    assert {"response.completed", "case.reopened", "contact.unsubscribed"} <= emitted
+    assert emitted <= set(webhooks.EVENT_NAMES), emitted - set(webhooks.EVENT_NAMES)
+    for name in webhooks.EVENT_NAMES:
+        senders = [h for h in events.handlers_for(name) if h.__module__ == handlers.__name__]
+        assert senders, f"nothing sends {name} to endpoints"
+
+
+def test_the_form_offers_every_event(personas: Any) -> None:
+    client = personas.client_for(personas.admin)
+    page = client.get(reverse("integrations_ui:endpoint_new", args=[personas.org.slug]))
+    form = page.context["form"]
+    assert [name for name, _label in form.fields["events"].choices] == webhooks.EVENT_NAMES
+    assert "case.reopened" in form.initial["events"]
+    # The busiest (every survey started, every row of an import): ticked by choice only.
+    assert not {"response.started", "response.imported"} & set(form.initial["events"])
+    html = page.content.decode()
+    assert 'value="case.reopened"' in html and 'value="survey.published"' in html
+
+
+def test_the_api_takes_and_documents_every_event(personas: Any, writer: Any) -> None:
+    created = writer.post(
+        "/webhook-endpoints",
+        {"url": "https://hooks.example.com/x", "events": ["case.reopened", "survey.published"]},
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["events"] == ["survey.published", "case.reopened"]
+    schema = writer.get("/openapi.json").json()["components"]["schemas"]
+    assert schema["EndpointIn"]["properties"]["events"]["items"]["enum"] == webhooks.EVENT_NAMES
+
+
+def test_a_case_reopened_by_the_customer_is_sent(
+    personas: Any, local: Receiver, settings: Any
+) -> None:
+    from django.test import Client
+
+    from closeloop.cases.followup import follow_up_url
+    from closeloop.cases.tests.factories import customer_case, root_cause
+
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    client = personas.client_for(personas.admin)
+    client.post(
+        reverse("integrations_ui:endpoint_new", args=[personas.org.slug]),
+        {"url": local.url + "/hooks", "events": ["case.reopened"], "is_active": "on"},
+    )
+    endpoint = WebhookEndpoint.objects.get(organization=personas.org)
+    case = customer_case(personas.org)
+    personas.client_for(personas.agent).post(
+        reverse("cases:resolve", args=[personas.org.slug, case.pk]),
+        {"root_cause": root_cause(personas.org).pk, "note": "Refunded."},
+    )
+    case.refresh_from_db()
+    # The customer answers "no" to the follow-up survey: the case is reopened.
+    customer, link = Client(), follow_up_url(case, resolved="no")
+    assert customer.get(link).status_code == 200
+    assert customer.post(link, {"resolved": "no"}).status_code == 200
+    run_ready_tasks()
+    (request,) = local.requests
+    verify_standard_webhook(endpoint.secret, request.headers, request.body)
+    body = json.loads(request.body)
+    assert body["type"] == "case.reopened"
+    assert (body["data"]["case_id"], body["data"]["status"]) == (str(case.pk), "reopened")
+
+
+def test_survey_published_and_response_started_are_sent(
+    personas: Any, local: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.test import Client
+
+    from closeloop.responses.models import Response
+    from closeloop.responses.testing import (
+        FIVE_ANSWERS,
+        five_question_definition,
+        form_state,
+        publish_survey,
+    )
+
+    endpoint = _endpoint(personas, local.url + "/x", ["survey.published", "response.started"])
+    with django_capture_on_commit_callbacks(execute=True):
+        survey = publish_survey(personas.org, five_question_definition(), name="Visit")
+    # A respondent answers the first page of the survey.
+    respondent, url = Client(), f"/s/{survey.public_token}/"
+    key, nonce = form_state(respondent.get(url).content.decode())
+    assert (
+        respondent.post(url, {"_page": key, "_nonce": nonce, **FIVE_ANSWERS[0]}).status_code == 303
+    )
+    response = Response.objects.get(survey=survey)
+    run_ready_tasks()
+    bodies = {}
+    for request in local.requests:
+        verify_standard_webhook(endpoint.secret, request.headers, request.body)
+        body = json.loads(request.body)
+        bodies[body["type"]] = body["data"]
+    assert bodies["survey.published"]["survey_id"] == str(survey.pk)
+    assert (bodies["survey.published"]["name"], bodies["survey.published"]["version"]) == (
+        "Visit",
+        1,
+    )
+    assert bodies["survey.published"]["published_at"]
+    started = bodies["response.started"]
+    assert (started["response_id"], started["survey_name"]) == (str(response.pk), "Visit")
+    assert started["started_at"]
+
+
+def test_an_imported_past_response_is_sent_as_response_imported(
+    personas: Any, local: Receiver, writer: Any
+) -> None:
+    from closeloop.responses.testing import five_question_definition, publish_survey
+
+    endpoint = _endpoint(personas, local.url + "/x", ["response.completed", "response.imported"])
+    survey = publish_survey(personas.org, five_question_definition(), name="Visit")
+    created = writer.post(
+        f"/surveys/{survey.pk}/responses",
+        {"answers": {"q1": 9, "q2": 4}, "historical": True, "completed_at": "2025-03-01T10:00:00Z"},
+    )
+    assert created.status_code == 201, created.content
+    run_ready_tasks()
+    (request,) = local.requests
+    verify_standard_webhook(endpoint.secret, request.headers, request.body)
+    body = json.loads(request.body)
+    assert body["type"] == "response.imported"
+    assert (body["data"]["response_id"], body["data"]["nps"]) == (created.json()["id"], 9)
