@@ -16,7 +16,7 @@ from closeloop.accounts.services import organization_create
 from closeloop.accounts.tests.factories import PASSWORD, MembershipFactory, UserFactory
 from closeloop.core.i18n import compile_catalogs
 
-pytest_plugins = ["closeloop.api.fixtures"]
+pytest_plugins = ["closeloop.api.fixtures", "tests.browser.fixtures"]
 
 compile_catalogs()
 # aiosmtpd logs each connection from its own thread, sometimes after pytest closed the stream.

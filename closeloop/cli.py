@@ -1,5 +1,5 @@
 """The `closeloop` command: demo, serve, worker, migrate, createorg, check, apikey, survey,
-contacts, campaign, manage."""
+contacts, export, campaign, analytics, manage."""
 
 from __future__ import annotations
 
@@ -376,6 +376,20 @@ def cmd_contacts_import(args: argparse.Namespace) -> int:
     )  # fmt: skip
 
 
+def cmd_export_responses(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.cli_work import export_responses
+
+    filters = {
+        "from": args.date_from, "to": args.date_to, "status": args.status,
+        "touchpoint": args.touchpoint, "channel": args.channel, "language": args.language,
+    }  # fmt: skip
+    return export_responses(
+        org_slug=args.org, survey_id=args.survey, fmt=args.format, filters=filters,
+        output=args.output, wait=not args.no_wait,
+    )  # fmt: skip
+
+
 def cmd_campaign_send(args: argparse.Namespace) -> int:
     _setup_django()
     from closeloop.cli_work import campaign_send
@@ -388,6 +402,20 @@ def cmd_campaign_status(args: argparse.Namespace) -> int:
     from closeloop.cli_work import campaign_status
 
     return campaign_status(campaign_id=args.campaign_id)
+
+
+def cmd_analytics_rebuild(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.cli_work import analytics_rebuild
+
+    return analytics_rebuild(org_slug=args.org)
+
+
+def cmd_text_reenrich(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.text.cli import text_reenrich_command
+
+    return text_reenrich_command(args.org)
 
 
 def cmd_manage(args: argparse.Namespace) -> int:
@@ -558,6 +586,32 @@ def build_parser() -> argparse.ArgumentParser:
     c_import.add_argument("--no-wait", action="store_true", help="queue it and return")
     c_import.set_defaults(func=cmd_contacts_import)
 
+    export = sub.add_parser("export", help="export responses", description="Export data to files.")
+    export_sub = export.add_subparsers(dest="export_command", metavar="ACTION", required=True)
+    e_responses = export_sub.add_parser(
+        "responses",
+        help="export a survey's responses as CSV, XLSX or SPSS .sav, showing progress",
+        description="Build a file of a survey's responses in the background, follow the "
+        "progress, then save it (to --output, or the current folder). Completed responses only "
+        "unless --status says otherwise; --from and --to are whole days in the organization's "
+        "time zone.",
+    )
+    e_responses.add_argument("--org", required=True, help="the organization's slug")
+    e_responses.add_argument("--survey", required=True, help="the survey's id (a UUID)")
+    e_responses.add_argument("--format", required=True, choices=["csv", "xlsx", "sav"])
+    e_responses.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first day")
+    e_responses.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last day")
+    e_responses.add_argument(
+        "--status", choices=["complete", "partial", "all"], default="complete",
+        help="which responses (complete)",
+    )  # fmt: skip
+    e_responses.add_argument("--touchpoint", help="only this touchpoint (its id)")
+    e_responses.add_argument("--channel", help="only this channel (link, email, widget, qr, ...)")
+    e_responses.add_argument("--language", help="only responses in this language (e.g. ko)")
+    e_responses.add_argument("--output", help="file or folder to save to (default: here)")
+    e_responses.add_argument("--no-wait", action="store_true", help="queue it and return")
+    e_responses.set_defaults(func=cmd_export_responses)
+
     campaign = sub.add_parser(
         "campaign", help="send email campaigns", description="Send a campaign, or see its state."
     )
@@ -576,6 +630,34 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     c_status.add_argument("campaign_id", help="the campaign's id (a UUID)")
     c_status.set_defaults(func=cmd_campaign_status)
+
+    analytics = sub.add_parser(
+        "analytics", help="analytics upkeep", description="Maintain the analytics rollups."
+    )
+    analytics_sub = analytics.add_subparsers(
+        dest="analytics_command", metavar="ACTION", required=True
+    )
+    a_rebuild = analytics_sub.add_parser(
+        "rebuild",
+        help="rebuild the daily rollups from the answers, showing progress",
+        description="Recompute every daily rollup the dashboards read from the stored answers "
+        "(of one organization, or all). Dashboards keep working meanwhile.",
+    )
+    a_rebuild.add_argument("--org", help="only this organization (its slug)")
+    a_rebuild.set_defaults(func=cmd_analytics_rebuild)
+
+    text = sub.add_parser(
+        "text", help="text analytics upkeep", description="Maintain the text analytics."
+    )
+    text_sub = text.add_subparsers(dest="text_command", metavar="ACTION", required=True)
+    t_reenrich = text_sub.add_parser(
+        "reenrich",
+        help="enrich every comment again (language, sentiment, themes), showing progress",
+        description="Create comments for stored open answers that have none, raise the text "
+        "model version and enrich every comment again (of one organization, or all).",
+    )
+    t_reenrich.add_argument("--org", help="only this organization (its slug)")
+    t_reenrich.set_defaults(func=cmd_text_reenrich)
 
     manage = sub.add_parser(
         "manage",

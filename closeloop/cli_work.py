@@ -202,3 +202,101 @@ def campaign_status(*, campaign_id: str) -> int:
     if progress.summary:
         print(progress.summary)
     return 0
+
+
+def export_responses(
+    *,
+    org_slug: str,
+    survey_id: str,
+    fmt: str,
+    filters: dict[str, Any],
+    output: str | None,
+    wait: bool,
+) -> int:
+    """Export a survey's responses to a file in the background, follow it, then save the file."""
+    import shutil
+    import uuid
+
+    from closeloop.accounts.models import Organization
+    from closeloop.analytics.exports.services import export_create, export_file_open, export_run
+    from closeloop.analytics.models import Export
+    from closeloop.core.errors import DomainError
+    from closeloop.surveys.models import Survey
+
+    org = Organization.objects.filter(slug=org_slug).first()
+    if org is None:
+        print(f"closeloop: no organization with the slug {org_slug!r}", file=sys.stderr)
+        return 1
+    try:
+        survey = Survey.objects.filter(organization=org, pk=uuid.UUID(survey_id)).first()
+    except ValueError:
+        survey = None
+    if survey is None:
+        print(f"closeloop: no survey with the id {survey_id!r} in {org_slug}", file=sys.stderr)
+        return 1
+    try:
+        export = export_create(
+            organization=org, survey=survey, format=fmt, filters=filters,
+            language=org.default_language,
+        )  # fmt: skip
+    except DomainError as exc:
+        where = f" (--{exc.field})" if exc.field else ""
+        print(f"closeloop: {exc.message}{where}", file=sys.stderr)
+        return 1
+    print(f"Export {export.pk}: responses of {survey.name!r} as {fmt}")
+    if not wait:
+        return 0
+
+    def read() -> Progress:
+        row = Export.objects.get(pk=export.pk)
+        return Progress(
+            status=row.get_status_display(),
+            done=row.progress_done,
+            total=row.progress_total,
+            finished=not row.is_active,
+            summary=row.error if row.status == "failed" else f"{row.size} bytes",
+        )
+
+    follow(read, lambda: export_run(export_id=str(export.pk)))
+    final = Export.objects.get(pk=export.pk)
+    if final.status != "done":
+        return 1
+    target = Path(output) if output else Path(final.file_name)
+    if target.is_dir():
+        target = target / final.file_name
+    with export_file_open(export=final) as source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    print(f"Saved {target}")
+    return 0
+
+
+def _rebuild_progress() -> Callable[[int, int, str], None]:
+    """A progress printer: one line per percent done."""
+    last = [-1]
+
+    def show(done: int, total: int, what: str) -> None:
+        percent = 100 * done // total if total else 100
+        if percent != last[0] or done == total:
+            print(f"  {done}/{total} ({percent}%) {what}".rstrip(), flush=True)
+            last[0] = percent
+
+    return show
+
+
+def analytics_rebuild(*, org_slug: str | None) -> int:
+    """Rebuild the analytics rollups of one organization (or all), printing progress."""
+    from closeloop.accounts.models import Organization
+    from closeloop.analytics.services import rollups_rebuild
+
+    orgs = Organization.objects.order_by("slug")
+    if org_slug:
+        orgs = orgs.filter(slug=org_slug)
+        if not orgs.exists():
+            print(f"closeloop: no organization with the slug {org_slug!r}", file=sys.stderr)
+            return 1
+    for org in orgs:
+        print(f"Rebuilding the analytics rollups of {org.slug} ({org.time_zone})", flush=True)
+        started = time.monotonic()
+        rollups_rebuild(organization=org, progress=_rebuild_progress())
+        print(f"  done in {time.monotonic() - started:.1f}s", flush=True)
+    return 0

@@ -87,6 +87,13 @@ def get_url(name: str, default: str) -> str:
     return value
 
 
+def get_optional_url(name: str) -> str:
+    """An http(s) URL, or "" when the variable is unset (the feature it configures is off)."""
+    if _raw(name) is None:
+        return ""
+    return get_url(name, "")
+
+
 def get_database(name: str, default: str, *, test_sqlite_path: Path) -> dict[str, Any]:
     """Parse DATABASE_URL into Django's DATABASES entry (SQLite or PostgreSQL only)."""
     import dj_database_url

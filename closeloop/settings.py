@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "closeloop.cases",
     "closeloop.automation",
     "closeloop.advocacy",
+    "closeloop.analytics",
+    "closeloop.text",
     "closeloop.api",
 ]
 
@@ -142,6 +144,10 @@ TIME_ZONE = env.get_timezone("TIME_ZONE", "UTC")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Files the app writes (response exports) go to the default storage: this folder, unless the
+# operator configures another backend in STORAGES (e.g. S3). They are served only through views
+# that check permissions, never from a public URL.
+MEDIA_ROOT = VAR_DIR / "media"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -179,6 +185,13 @@ OUTBOUND_ALLOW_PRIVATE = env.get_bool("OUTBOUND_ALLOW_PRIVATE", False)
 AUTOMATION_LOG_UNMATCHED = env.get_bool("AUTOMATION_LOG_UNMATCHED", True)
 # A webhook endpoint whose every attempt failed for this many days is disabled (admins emailed).
 WEBHOOK_DISABLE_AFTER_DAYS = env.get_int("WEBHOOK_DISABLE_AFTER_DAYS", 3, minimum=1)
+# Theme summaries by an OpenAI-compatible endpoint (POST <url>/chat/completions); off when unset,
+# and the theme pages show extractive summaries (the most representative comments) instead.
+TEXT_SUMMARY_URL = env.get_optional_url("TEXT_SUMMARY_URL")
+TEXT_SUMMARY_MODEL = env.get_str("TEXT_SUMMARY_MODEL", "")
+TEXT_SUMMARY_API_KEY = env.get_str("TEXT_SUMMARY_API_KEY", "")
+if TEXT_SUMMARY_URL and not TEXT_SUMMARY_MODEL:
+    raise env.ConfigError("TEXT_SUMMARY_MODEL", "required when TEXT_SUMMARY_URL is set")
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True

@@ -23,5 +23,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/cases/", include("closeloop.cases.urls")),
     path("o/<slug:org_slug>/inbox/", include("closeloop.cases.urls_inbox")),
     path("", include("closeloop.cases.urls_public")),
+    path("o/<slug:org_slug>/analytics/", include("closeloop.analytics.urls")),
+    path("", include("closeloop.analytics.urls_public")),
+    path("o/<slug:org_slug>/text/", include("closeloop.text.urls")),
     path("api/v1/", api.urls),
 ]

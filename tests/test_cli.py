@@ -18,6 +18,8 @@ from closeloop.accounts.services import api_key_authenticate
 SUBCOMMANDS = [
     ["demo"], ["serve"], ["worker"], ["migrate"], ["createorg"], ["check"],
     ["apikey"], ["apikey", "create"],
+    ["export"], ["export", "responses"], ["text"], ["text", "reenrich"],
+    ["analytics"], ["analytics", "rebuild"],
 ]  # fmt: skip
 
 

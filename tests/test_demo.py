@@ -133,7 +133,8 @@ class Demo:
         return "".join(self.lines)
 
     def wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 60
+        # Generous: the first run migrates and seeds two organizations on a shared machine.
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline and "Press Ctrl-C" not in self.output:
             assert self.process.poll() is None, self.output
             time.sleep(0.3)

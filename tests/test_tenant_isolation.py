@@ -25,6 +25,12 @@ from closeloop.accounts.roles import Perm, has_perm
 from closeloop.accounts.services import api_key_create, invitation_create, team_create
 from closeloop.accounts.tests.factories import MembershipFactory, UserFactory
 from closeloop.advocacy.tests.factories import isolation_review_site
+from closeloop.analytics.dashboards.testing import (
+    isolation_dashboard,
+    isolation_dashboard_widget,
+)
+from closeloop.analytics.tests.alerts_factories import isolation_alert_rule, isolation_target
+from closeloop.analytics.tests.exports_factories import isolation_export
 from closeloop.api.api import api
 from closeloop.api.testing import ApiClient, make_keys
 from closeloop.automation.tests.factories import make_rule
@@ -41,6 +47,7 @@ from closeloop.integrations.models import MailboxMessage
 from closeloop.integrations.tests.factories import isolation_delivery, isolation_endpoint
 from closeloop.responses.testing import isolation_response
 from closeloop.surveys.services import survey_create
+from closeloop.text.tests.ui_factories import isolation_comment, isolation_theme
 from conftest import Personas
 
 ORG_PARAM = "org_slug"
@@ -86,6 +93,13 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "sla_policy_id": lambda p: case_factories.isolation_sla_policy(p.org),
     "holiday_id": lambda p: case_factories.isolation_holiday(p.org),
     "reply_template_id": lambda p: case_factories.isolation_reply_template(p.org),
+    "comment_id": lambda p: isolation_comment(p.org),
+    "theme_id": lambda p: isolation_theme(p.org),
+    "export_id": lambda p: isolation_export(p.org),
+    "dashboard_id": lambda p: isolation_dashboard(p.org),
+    "dashboard_widget_id": lambda p: isolation_dashboard_widget(p.org),
+    "alert_rule_id": lambda p: isolation_alert_rule(p.org),
+    "target_id": lambda p: isolation_target(p.org),
 }
 
 # API path parameter name -> a real object of the personas' organization.
@@ -106,6 +120,11 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "delivery_id": OBJECT_FACTORIES["delivery_id"],
     "review_site_id": OBJECT_FACTORIES["review_site_id"],
     "case_id": OBJECT_FACTORIES["case_id"],
+    "comment_id": OBJECT_FACTORIES["comment_id"],
+    "theme_id": OBJECT_FACTORIES["theme_id"],
+    "export_id": OBJECT_FACTORIES["export_id"],
+    "alert_rule_id": OBJECT_FACTORIES["alert_rule_id"],
+    "target_id": OBJECT_FACTORIES["target_id"],
     "root_cause_id": OBJECT_FACTORIES["root_cause_id"],
     "sla_policy_id": OBJECT_FACTORIES["sla_policy_id"],
     "holiday_id": OBJECT_FACTORIES["holiday_id"],
@@ -129,6 +148,7 @@ API_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/v1/reply-templates/{reply_template_id}"): {"name": "Isolation?"},
     ("PATCH", "/api/v1/root-causes/{root_cause_id}"): {"name": "Isolation?"},
     ("PUT", "/api/v1/teams/{team_id}/inbox-tags"): {"tags": ["isolation"]},
+    ("PATCH", "/api/v1/comments/{comment_id}"): {"sentiment": "positive"},
 }
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")

@@ -341,6 +341,10 @@ def org_home(request: HttpRequest) -> HttpResponse:
         "teams": teams,
         "activities": activity_list(organization=org)[:10],
     }
+    # The home page leads with the CX overview: how customers feel, and the loop.
+    from closeloop.analytics.views_dashboards import overview_panel
+
+    context.update(overview_panel(request, org))
     return render(request, "accounts/org_home.html", context)
 
 

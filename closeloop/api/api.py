@@ -13,6 +13,10 @@ from ninja.openapi.docs import Swagger
 
 from closeloop.accounts.api import router as accounts_router
 from closeloop.advocacy.api import router as advocacy_router
+from closeloop.analytics.api import router as analytics_router
+from closeloop.analytics.api_alerts import router as alerts_router
+from closeloop.analytics.api_drivers import router as drivers_router
+from closeloop.analytics.api_exports import router as exports_router
 from closeloop.api.auth import api_key_auth
 from closeloop.api.errors import (
     PROBLEM_CONTENT_TYPE,
@@ -31,6 +35,7 @@ from closeloop.distribution.api_widgets import router as widgets_router
 from closeloop.integrations.api import router as integrations_router
 from closeloop.responses.api import router as responses_router
 from closeloop.surveys.api import router as surveys_router
+from closeloop.text.api import router as text_router
 
 # Every app's router, in the order they appear in the docs. Add new apps here.
 ROUTERS: list[tuple[str, Router]] = [
@@ -47,6 +52,11 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", automation_router),
     ("/", cases_router),
     ("/", case_settings_router),
+    ("/", analytics_router),
+    ("/", drivers_router),
+    ("/", exports_router),
+    ("/", alerts_router),
+    ("/", text_router),
 ]
 
 DESCRIPTION = (

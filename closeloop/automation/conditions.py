@@ -581,44 +581,79 @@ condition_register(
 )
 
 
-# --- placeholders for the text issue ----------------------------------------------------------
+# --- what the response's comments say (the text app) ------------------------------------------
 
 
-def _never(ctx: EventContext, c: dict[str, Any]) -> bool:
-    return False
+def _text_condition(name: str) -> Callable[[EventContext, dict[str, Any]], bool]:
+    """Evaluated by closeloop.text, which enriches the response's comments first if the
+    enrichment task has not run yet (see text/automation_conditions.py)."""
+
+    def evaluate(ctx: EventContext, c: dict[str, Any]) -> bool:
+        from closeloop.text.automation_conditions import condition_holds as text_holds
+
+        return text_holds(name, ctx, c)
+
+    evaluate.__name__ = f"_text_{name}"
+    return evaluate
+
+
+def _sentiments() -> list[tuple[str, str]]:
+    return [
+        ("negative", _("Negative")),
+        ("mixed", _("Mixed")),
+        ("neutral", _("Neutral")),
+        ("positive", _("Positive")),
+    ]
 
 
 condition_register(
     ConditionType(
         "sentiment",
-        gettext_lazy("Sentiment"),
+        gettext_lazy("Comment sentiment"),
         (
             Param(
                 "value",
                 gettext_lazy("Sentiment"),
                 "choices",
                 required=True,
-                choices=lambda: [
-                    ("negative", _("Negative")),
-                    ("neutral", _("Neutral")),
-                    ("positive", _("Positive")),
-                ],
+                choices=_sentiments,
+                help=gettext_lazy("Holds when any open answer of the response has it."),
             ),
         ),
-        _never,
-        lambda c: _("sentiment is %(values)s") % {"values": ", ".join(c.get("value") or [])},
-        enabled=False,
+        _text_condition("sentiment"),
+        lambda c: (
+            _("a comment's sentiment is %(values)s")
+            % {
+                "values": _(" or ").join(
+                    dict(_sentiments()).get(v, v) for v in c.get("value") or []
+                )
+            }
+        ),
         selective=True,
     )
 )
 condition_register(
     ConditionType(
         "theme",
-        gettext_lazy("Theme"),
-        (Param("value", gettext_lazy("Themes"), "words", required=True),),
-        _never,
-        lambda c: _("theme is %(values)s") % {"values": ", ".join(c.get("value") or [])},
-        enabled=False,
+        gettext_lazy("Comment mentions a theme"),
+        (
+            Param(
+                "value",
+                gettext_lazy("Themes"),
+                "words",
+                required=True,
+                help=gettext_lazy(
+                    "Theme keys or names in any language, e.g. billing or 결제; "
+                    "one per line or separated by commas."
+                ),
+                extra={"references": "theme"},
+            ),
+        ),
+        _text_condition("theme"),
+        lambda c: (
+            _("a comment is about %(themes)s")
+            % {"themes": _(" or ").join(f"“{w}”" for w in c.get("value") or [])}
+        ),
     )
 )
 

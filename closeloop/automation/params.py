@@ -217,6 +217,14 @@ def check_references(organization: Organization, items: list[tuple[Param, Any, s
 
     wanted: dict[str, list[tuple[str, str, Param]]] = {}
     for param, value, where in items:
+        if param.extra.get("references") == "theme" and value:
+            # Theme keys or names (words), checked against the organization's themes.
+            from closeloop.text.automation_conditions import unknown_themes
+
+            unknown = unknown_themes(organization, value)
+            if unknown:
+                raise _error(where, _("No theme is called “%(name)s”.") % {"name": unknown[0]})
+            continue
         model = REFERENCE_KINDS.get(param.kind)
         if model is None or not value:
             continue

@@ -42,9 +42,18 @@ def exporter(name: str) -> Callable[[Exporter], Exporter]:
     return register
 
 
-def eraser(name: str) -> Callable[[Eraser], Eraser]:
+def eraser(name: str, *, first: bool = False) -> Callable[[Eraser], Eraser]:
+    """Register an eraser; `first` runs it before the others (one that must still see which
+    responses the contact gave, before the "responses" eraser detaches them)."""
+
     def register(func: Eraser) -> Eraser:
-        ERASERS[name] = func
+        if first:
+            others = {key: value for key, value in ERASERS.items() if key != name}
+            ERASERS.clear()
+            ERASERS[name] = func
+            ERASERS.update(others)
+        else:
+            ERASERS[name] = func
         return func
 
     return register

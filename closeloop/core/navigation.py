@@ -36,7 +36,18 @@ NAVIGATION: tuple[NavSection, ...] = (
     ),
     NavSection(
         _("Understand"),
-        (NavItem("responses:list", _("Responses")),),
+        (
+            NavItem("responses:list", _("Responses")),
+            NavItem("analytics:dashboards", _("Dashboards")),
+            NavItem("analytics:drivers", _("Key drivers")),
+            NavItem("text:comments", _("Comments")),
+            NavItem("text:themes", _("Themes")),
+            NavItem("analytics:exports", _("Exports"), "export"),
+            NavItem("analytics:alerts", _("Alerts")),
+            NavItem("analytics:targets", _("Targets and benchmarks")),
+            NavItem("analytics:business", _("Business metrics")),
+            NavItem("analytics:digest", _("Weekly digest")),
+        ),
     ),
     NavSection(
         _("Act"),

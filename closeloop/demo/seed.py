@@ -28,7 +28,11 @@ from closeloop.demo.cases import seed_demo_cases
 from closeloop.demo.contacts import seed_demo_contacts
 from closeloop.demo.events import seed_demo_events
 from closeloop.demo.journey import seed_demo_journey
+from closeloop.demo.seed_alerts import seed_demo_alerts
+from closeloop.demo.seed_analytics import seed_demo_analytics
+from closeloop.demo.seed_dashboards import seed_demo_dashboards
 from closeloop.demo.widgets import seed_demo_widgets
+from closeloop.text.demo import seed_demo_text
 
 DEMO_PASSWORD = "closeloop-demo"
 OWNER_EMAIL = "demo@closeloop.local"
@@ -190,6 +194,10 @@ SEED_STEPS: list[Callable[[], None]] = [
     seed_demo_automation,
     seed_demo_advocacy,
     seed_demo_cases,
+    seed_demo_analytics,
+    seed_demo_dashboards,
+    seed_demo_alerts,
+    seed_demo_text,
 ]
 
 

@@ -232,3 +232,34 @@ def on_contact_unsubscribed(**payload: Any) -> None:
         payload=data,
         idempotency_key=f"contact.unsubscribed:{payload['contact_id']}:{data['unsubscribed_at']}",
     )
+
+
+@events.on("comment.enriched")
+def on_comment_enriched(**payload: Any) -> None:
+    """A comment's first enrichment: its language, sentiment and themes, for a helpdesk or BI."""
+    org = _org(payload.get("organization_id"), "comment.enriched")
+    if org is None:
+        return
+    from closeloop.text.models import Comment
+
+    comment = Comment.objects.filter(pk=payload["comment_id"], organization=org).first()
+    if comment is None:
+        return
+    data: dict[str, Any] = {
+        "comment_id": str(comment.pk),
+        "response_id": str(comment.response_id) if comment.response_id else None,
+        "contact_id": str(comment.contact_id) if comment.contact_id else None,
+        "source": comment.source,
+        "text": comment.text,
+        "language": comment.language,
+        "sentiment": comment.sentiment,
+        "sentiment_score": comment.sentiment_score,
+        "themes": list(payload.get("themes") or []),
+        "answered_at": _iso(comment.answered_at),
+    }
+    webhooks_dispatch(
+        organization=org,
+        event="comment.enriched",
+        payload=data,
+        idempotency_key=f"comment.enriched:{comment.pk}",
+    )

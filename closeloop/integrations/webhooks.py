@@ -69,6 +69,7 @@ WEBHOOK_EVENTS: list[tuple[str, Any]] = [
     ("case.reopened", gettext_lazy("A case was reopened")),
     ("case.sla_breached", gettext_lazy("A case breached its SLA")),
     ("contact.unsubscribed", gettext_lazy("A contact unsubscribed")),
+    ("comment.enriched", gettext_lazy("A comment's language, sentiment and themes were found")),
 ]
 EVENT_NAMES = [name for name, _label in WEBHOOK_EVENTS]
 # Ticked on a new endpoint's form: all but the busiest (every survey started, every row of an

@@ -64,13 +64,16 @@ def address_is_public(ip: IPAddress) -> bool:
     )
 
 
-def _allow_private() -> bool:
+def _allow_private(override: bool | None = None) -> bool:
+    if override is not None:
+        return override
     return bool(getattr(settings, "OUTBOUND_ALLOW_PRIVATE", False))
 
 
-def check_url(url: str) -> tuple[str, str, int]:
+def check_url(url: str, *, allow_private: bool | None = None) -> tuple[str, str, int]:
     """(scheme, host, port) of an http(s) URL, or OutboundRefused. Literal non-public IPs and
-    "localhost" are refused here already (names are checked again when resolved)."""
+    "localhost" are refused here already (names are checked again when resolved).
+    `allow_private` overrides OUTBOUND_ALLOW_PRIVATE for a URL the operator configured."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
         raise OutboundRefused("only http and https URLs can be called")
@@ -81,7 +84,7 @@ def check_url(url: str) -> tuple[str, str, int]:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError:
         raise OutboundRefused("the URL's port is not a number") from None
-    if not _allow_private():
+    if not _allow_private(allow_private):
         if host.lower() == "localhost" or host.lower().endswith(".localhost"):
             raise OutboundRefused(f"{host} is a local address")
         try:
@@ -93,7 +96,7 @@ def check_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, host, port
 
 
-def resolve(host: str, port: int) -> str:
+def resolve(host: str, port: int, *, allow_private: bool | None = None) -> str:
     """The one address to connect to; every address of the name must be allowed."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -102,7 +105,7 @@ def resolve(host: str, port: int) -> str:
     addresses = [str(info[4][0]).split("%")[0] for info in infos]
     if not addresses:
         raise OutboundRefused(f"cannot resolve {host}")
-    if not _allow_private():
+    if not _allow_private(allow_private):
         for address in addresses:
             if not address_is_public(ipaddress.ip_address(address)):
                 raise OutboundRefused(f"{host} resolves to {address}, which is not public")
@@ -135,8 +138,10 @@ def http_post(
     data: bytes | str | dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
     timeout: float = 10,
+    allow_private: bool | None = None,
 ) -> HttpResult:
-    """POST once; never raises for network trouble (see `error`), never follows redirects."""
+    """POST once; never raises for network trouble (see `error`), never follows redirects.
+    `allow_private` (default: OUTBOUND_ALLOW_PRIVATE) is for URLs the operator configured."""
     started = time.monotonic()
     result = HttpResult()
     send_headers = {"User-Agent": USER_AGENT, **(headers or {})}
@@ -153,8 +158,8 @@ def http_post(
         body = data
     ip = ""
     try:
-        scheme, host, port = check_url(url)
-        ip = resolve(host, port)
+        scheme, host, port = check_url(url, allow_private=allow_private)
+        ip = resolve(host, port, allow_private=allow_private)
         parts = urlsplit(url)
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         conn = _connection(scheme, host, port, ip, timeout)

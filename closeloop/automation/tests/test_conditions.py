@@ -167,15 +167,22 @@ def test_case_fields_on_case_events(personas: Personas, survey: Any) -> None:
         )
 
 
-def test_placeholders_for_later_issues_are_registered_but_off(personas: Personas) -> None:
+def test_text_conditions_are_offered(personas: Personas) -> None:
+    # Evaluated by the text app (closeloop/text/tests/test_conditions.py tests them).
     assert {"sentiment", "theme"} <= set(CONDITIONS)
     offered = {c.name for c in enabled_conditions()}
-    assert "sentiment" not in offered and "theme" not in offered
+    assert "sentiment" in offered and "theme" in offered
+    cleaned = clean_conditions(
+        personas.org,
+        "response.completed",
+        {"rules": [{"type": "sentiment", "value": ["negative"]}]},
+    )
+    assert cleaned["rules"] == [{"type": "sentiment", "value": ["negative"]}]
     with pytest.raises(DomainError):
         clean_conditions(
             personas.org,
             "response.completed",
-            {"rules": [{"type": "sentiment", "value": ["negative"]}]},
+            {"rules": [{"type": "theme", "value": ["no such theme"]}]},
         )
 
 

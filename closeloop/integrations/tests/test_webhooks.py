@@ -485,3 +485,24 @@ def test_an_imported_past_response_is_sent_as_response_imported(
     body = json.loads(request.body)
     assert body["type"] == "response.imported"
     assert (body["data"]["response_id"], body["data"]["nps"]) == (created.json()["id"], 9)
+
+
+def test_comment_enriched_is_sent_with_its_sentiment_and_themes(
+    personas: Any, local: Receiver, django_capture_on_commit_callbacks: Any
+) -> None:
+    from closeloop.text.services import comment_create
+
+    endpoint = _endpoint(personas, local.url + "/x", ["comment.enriched"])
+    with django_capture_on_commit_callbacks(execute=True):
+        comment = comment_create(
+            organization=personas.org, text="배송이 너무 늦게 왔어요. 실망입니다.", score=2
+        )
+    for _round in range(3):  # enrichment, then the event's webhook
+        with django_capture_on_commit_callbacks(execute=True):
+            run_ready_tasks()
+    (request,) = local.requests
+    verify_standard_webhook(endpoint.secret, request.headers, request.body)
+    data = json.loads(request.body)["data"]
+    assert data["comment_id"] == str(comment.pk)
+    assert data["language"] == "ko" and data["sentiment"] == "negative"
+    assert "delivery" in data["themes"]

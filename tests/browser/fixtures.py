@@ -1,5 +1,7 @@
-"""Browser tests: Playwright's sync API driving Debian's chromium against pytest-django's live
-server (a thread serving the file-backed test database)."""
+"""Browser fixtures for every browser test in the tree (a plugin of the root conftest):
+Playwright's sync API driving Debian's chromium against pytest-django's live server (a thread
+serving the file-backed test database). One Playwright and one browser per session: a second
+sync Playwright in the same thread fails, so modules must use these, not their own."""
 
 from __future__ import annotations
 

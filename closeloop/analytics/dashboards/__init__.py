@@ -1,0 +1,1 @@
+"""Dashboards: the widget registry, page filters, services (writes) and selectors (reads)."""

@@ -1,0 +1,1 @@
+"""The text pages: the verbatim explorer and the themes."""
