@@ -171,13 +171,13 @@ def generate(n: int, org: Any) -> float:
     return time.monotonic() - started
 
 
-def reuse_database(url: str) -> str:
+def reuse_database(url: str, name: str) -> str:
     """The previous run's database, migrated to the current code."""
     import tempfile
     from urllib.parse import urlsplit, urlunsplit
 
     parts = urlsplit(url)
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
     os.environ["CLOSELOOP_VAR_DIR"] = tempfile.mkdtemp(prefix="closeloop-bench-")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "closeloop.settings")
     import django
@@ -186,7 +186,7 @@ def reuse_database(url: str) -> str:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    return f"PostgreSQL ({parts.hostname}/{BENCH_DB}, reused)"
+    return f"PostgreSQL ({parts.hostname}/{name}, reused)"
 
 
 def timed(run: Callable[[], Any], repeat: int) -> tuple[list[float], Any]:
@@ -252,6 +252,12 @@ def main() -> None:
         help="a PostgreSQL server (the benchmark makes its own database there)",
     )
     parser.add_argument(
+        "--db-name",
+        default=BENCH_DB,
+        help=f"the throwaway database's name ({BENCH_DB}); another name keeps a long run safe "
+        "from a smoke run started meanwhile",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep the data of the previous run (skip generating; rebuild and time again)",
@@ -260,10 +266,10 @@ def main() -> None:
     if not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("the generator needs PostgreSQL: --database-url postgres://...")
     if args.reuse:
-        label = reuse_database(args.database_url)
+        label = reuse_database(args.database_url, args.db_name)
     else:
         os.environ["DATABASE_URL"] = args.database_url
-        label = setup_django(BENCH_DB)
+        label = setup_django(args.db_name)
 
     from zoneinfo import ZoneInfo
 
