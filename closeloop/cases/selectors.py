@@ -286,6 +286,27 @@ def owned_tags(team: Team) -> set[str]:
     return {str(t).casefold() for t in team.inbox_tags or [] if str(t).strip()}
 
 
+def team_response_ids(*, team: Team) -> list[QuerySet[Any]]:
+    """Subqueries of the ids of the responses that are the team's: routed to it by a rule,
+    tagged with a tag it owns, or with a case of the team (what its inbox and its figures
+    count). Filter with `Q(response__in=a) | Q(response__in=b) | ...`."""
+    from closeloop.automation.models import ResponseTag, TeamFeedback
+    from closeloop.cases.models import Case
+
+    parts: list[QuerySet[Any]] = [
+        TeamFeedback.objects.filter(team_id=team.pk).values("response_id"),
+        Case.objects.filter(team_id=team.pk, response__isnull=False).values("response_id"),
+    ]
+    owned = owned_tags(team)
+    if owned:
+        parts.append(
+            ResponseTag.objects.filter(
+                organization_id=team.organization_id, tag__in=owned
+            ).values("response_id")
+        )
+    return parts
+
+
 def _owns_any(tags: Iterable[Any], owned: set[str]) -> bool:
     return any(str(t).casefold() in owned for t in tags or [])
 

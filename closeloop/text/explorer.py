@@ -223,9 +223,8 @@ def _latin_spans(text: str, language: str) -> list[Span]:
 
 def _korean_spans(text: str) -> list[Span]:
     spans: list[Span] = []
-    kiwi = text_tokens._KIWI.get()
-    for morpheme in kiwi.tokenize(text):
-        forms = text_tokens._ko_from_morphemes([morpheme])
+    for morpheme in text_tokens.korean_morphemes(text):
+        forms = text_tokens.korean_tokens_of([morpheme])
         start = int(morpheme.start)
         end = start + int(morpheme.len)
         if str(morpheme.tag).split("-")[0] in _KO_PREDICATES:
@@ -239,9 +238,8 @@ def _korean_spans(text: str) -> list[Span]:
 
 def _thai_spans(text: str) -> list[Span]:
     spans: list[Span] = []
-    segment = text_tokens._THAI.get()
     position = 0
-    for piece in segment(text, engine="newmm", keep_whitespace=True):
+    for piece in text_tokens.thai_segments(text):
         start, end = position, position + len(piece)
         position = end
         if not piece.strip():

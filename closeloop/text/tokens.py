@@ -225,6 +225,21 @@ class _Thai:
 _THAI = _Thai()
 
 
+def korean_morphemes(text: str) -> list[Any]:
+    """kiwipiepy's morphemes of a Korean text (each with form, tag, start and len)."""
+    return list(_KIWI.get().tokenize(text))
+
+
+def korean_tokens_of(morphemes: Iterable[Any]) -> list[str]:
+    """The tokens the engine keeps from these morphemes (nouns, predicates as 다-forms, ...)."""
+    return _ko_from_morphemes(morphemes)
+
+
+def thai_segments(text: str) -> list[str]:
+    """newmm's segmentation of a Thai text, whitespace kept, so offsets can be walked."""
+    return list(_THAI.get()(text, engine="newmm", keep_whitespace=True))
+
+
 def _th_tokens(text: str) -> list[str]:
     raw = _THAI.get()(text, engine="newmm", keep_whitespace=False)
     tokens: list[str] = []

@@ -8,8 +8,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
+from django.test import Client
 
 # Playwright's sync API runs an event loop in this thread; Django's ORM calls made from the test
 # while it is running are still synchronous and safe.
@@ -55,6 +58,27 @@ def page(browser: object, live_server: object) -> Iterator[object]:
 
 
 @pytest.fixture
+def live_smtp(settings: Any, live_server: Any) -> Iterator[Any]:
+    """A real SMTP server (aiosmtpd) that the app sends through, with links in the messages
+    pointing at the live server."""
+    from closeloop.distribution.tests.campaigns_factories import SmtpServer
+
+    server = SmtpServer().start()
+    settings.MAILERS = server.mailers()
+    settings.BASE_URL = live_server.url
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+def login(context: Any, live_server: Any, user: Any) -> None:
+    """Sign a browser context in as `user` (a session made by the test client)."""
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])

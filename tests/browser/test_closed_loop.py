@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.test import Client
 
 from closeloop.automation.services import automation_ensure_defaults
 from closeloop.cases.models import Case, CaseReply
@@ -24,6 +21,7 @@ from closeloop.core.worker import run_ready_tasks
 from closeloop.distribution.invitations import invitation_create, invitation_token
 from closeloop.distribution.tests.campaigns_factories import SmtpServer, customer, nps_survey
 from conftest import Personas
+from tests.browser.fixtures import login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -32,27 +30,10 @@ pytestmark = pytest.mark.browser
 FOLLOW_UP_NO = re.compile(r"(http://\S+/cases/f/\S+/\?resolved=no)")
 
 
-@pytest.fixture
-def smtp(settings: Any, live_server: Any) -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    settings.MAILERS = server.mailers()
-    settings.BASE_URL = live_server.url
-    yield server
-    server.stop()
-
-
-def login(context: Any, live_server: Any, user: Any) -> None:
-    """Sign the browser in as `user` (a session made by the test client)."""
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
-
-
 def test_detractor_to_reply_resolve_and_reopen(
     transactional_db: None,
     personas: Personas,
-    smtp: SmtpServer,
+    live_smtp: SmtpServer,
     live_server: Any,
     browser: Any,
     artifacts: Path,
@@ -103,7 +84,7 @@ def test_detractor_to_reply_resolve_and_reopen(
         agent.get_by_role("button", name="Send reply").click()
     assert agent.get_by_text("Reply sent to hana@example.kr").is_visible()
     run_ready_tasks()
-    [reply_email] = smtp.sink.to("hana@example.kr")
+    [reply_email] = live_smtp.sink.to("hana@example.kr")
     text = reply_email.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     assert "Hi Hana," in text and "a fresh bag ships today" in text
     case.refresh_from_db()
@@ -120,7 +101,7 @@ def test_detractor_to_reply_resolve_and_reopen(
     assert case.status == "resolved" and case.root_cause is not None
     run_ready_tasks()
     follow_up = [
-        m for m in smtp.sink.to("hana@example.kr") if "Did we resolve" in str(m["Subject"])
+        m for m in live_smtp.sink.to("hana@example.kr") if "Did we resolve" in str(m["Subject"])
     ]
     assert len(follow_up) == 1
     body = follow_up[0].get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]

@@ -36,7 +36,7 @@ class GroupOut(Schema):
         description="NPS (-100..100), percent (CSAT, rates), or mean score (CES, rating); "
         "null when hidden or without answers (and for choice distributions)."
     )
-    n: int
+    n: int | None = Field(description="Responses counted; null when the group is hidden.")
     margin_of_error: float | None = Field(description="95%, in the value's unit.")
     low: float | None = Field(description="The 95% interval (adjusted under 30 answers).")
     high: float | None
@@ -99,7 +99,9 @@ def group_data(group: GroupResult, change: Comparison | None = None) -> dict[str
         "key": group.key,
         "label": group.label,
         "value": estimate.value,
-        "n": estimate.n,
+        # a hidden group's size is withheld too: "2 answers from the night shift" is itself
+        # something the minimum group size protects
+        "n": None if group.hidden else estimate.n,
         "margin_of_error": estimate.margin_of_error,
         "low": estimate.low,
         "high": estimate.high,

@@ -151,13 +151,18 @@ def _contact_filters(qs: QuerySet[Any], scope: Scope, contact_field: str) -> Que
 
 
 def _team_filter(qs: QuerySet[Any], team_id: uuid.UUID, response_field: str) -> QuerySet[Any]:
-    """Responses routed to the team by a rule, or with a case of the team (as cases.metrics)."""
-    from closeloop.automation.models import TeamFeedback
-    from closeloop.cases.models import Case
+    """The team's responses, as its inbox counts them: routed by a rule, tagged with a tag it
+    owns, or with a case of the team."""
+    from closeloop.accounts.models import Team
+    from closeloop.cases.selectors import team_response_ids
 
-    routed = TeamFeedback.objects.filter(team_id=team_id).values("response_id")
-    cased = Case.objects.filter(team_id=team_id, response__isnull=False).values("response_id")
-    return qs.filter(Q(**{f"{response_field}__in": routed}) | Q(**{f"{response_field}__in": cased}))
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        return qs.none()
+    match = Q()
+    for ids in team_response_ids(team=team):
+        match |= Q(**{f"{response_field}__in": ids})
+    return qs.filter(match)
 
 
 def _attribute_expr(key: str, contact_ref: str) -> Subquery:

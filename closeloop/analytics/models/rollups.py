@@ -28,8 +28,8 @@ __all__ = [
 ]
 
 
-class RollupDimensions(models.Model):
-    """The key every daily rollup shares: organization, survey, local day, where it came from."""
+class RollupDay(models.Model):
+    """The key every daily rollup shares: organization, survey and local day."""
 
     organization = models.ForeignKey(
         "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
@@ -38,6 +38,14 @@ class RollupDimensions(models.Model):
         "surveys.Survey", on_delete=models.CASCADE, related_name="+", db_index=False
     )
     day = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class RollupDimensions(RollupDay):
+    """A day's key split by where the answers came from: touchpoint, channel and language."""
+
     touchpoint_id = models.UUIDField(null=True, blank=True)
     channel = models.CharField(max_length=20)
     language = models.CharField(max_length=10)
@@ -46,9 +54,9 @@ class RollupDimensions(models.Model):
         abstract = True
 
 
-class ScoreRollup(RollupDimensions):
-    """Numeric answers of one score question (NPS, CSAT, CES, rating) on one day: count, sum,
-    sum of squares and how many answered each whole score 0..10."""
+class ScoreSums(models.Model):
+    """The sums of one score question's answers: count, sum, sum of squares and how many
+    answered each whole score 0..10."""
 
     question_key = models.CharField(max_length=64)
     question_type = models.CharField(max_length=20)
@@ -67,6 +75,17 @@ class ScoreRollup(RollupDimensions):
     score_8 = models.PositiveIntegerField(default=0)
     score_9 = models.PositiveIntegerField(default=0)
     score_10 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.survey_id} {self.question_key} {self.day}: n={self.n}"  # type: ignore[attr-defined]
+
+
+class ScoreRollup(RollupDimensions, ScoreSums):
+    """Numeric answers of one score question (NPS, CSAT, CES, rating) on one day, per
+    touchpoint, channel and language."""
 
     class Meta:
         indexes = [
@@ -78,38 +97,10 @@ class ScoreRollup(RollupDimensions):
             models.Index(fields=["survey", "day"], name="analytics_score_survey_day"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.survey_id} {self.question_key} {self.day}: n={self.n}"
 
-
-class ScoreDayRollup(models.Model):
+class ScoreDayRollup(RollupDay, ScoreSums):
     """The same sums as ScoreRollup for the whole day of a survey, across touchpoints, channels
     and languages: what trends, cards and distributions without those filters read."""
-
-    organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    survey = models.ForeignKey(
-        "surveys.Survey", on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    day = models.DateField()
-    question_key = models.CharField(max_length=64)
-    question_type = models.CharField(max_length=20)
-    version_number = models.PositiveIntegerField()
-    n = models.PositiveIntegerField()
-    total = models.FloatField()
-    total_squares = models.FloatField()
-    score_0 = models.PositiveIntegerField(default=0)
-    score_1 = models.PositiveIntegerField(default=0)
-    score_2 = models.PositiveIntegerField(default=0)
-    score_3 = models.PositiveIntegerField(default=0)
-    score_4 = models.PositiveIntegerField(default=0)
-    score_5 = models.PositiveIntegerField(default=0)
-    score_6 = models.PositiveIntegerField(default=0)
-    score_7 = models.PositiveIntegerField(default=0)
-    score_8 = models.PositiveIntegerField(default=0)
-    score_9 = models.PositiveIntegerField(default=0)
-    score_10 = models.PositiveIntegerField(default=0)
 
     class Meta:
         indexes = [
@@ -118,9 +109,6 @@ class ScoreDayRollup(models.Model):
             ),
             models.Index(fields=["survey", "day"], name="analytics_sday_survey_day"),
         ]
-
-    def __str__(self) -> str:
-        return f"{self.survey_id} {self.question_key} {self.day}: n={self.n}"
 
 
 class ChoiceRollup(RollupDimensions):

@@ -51,13 +51,13 @@ def test_nps_trend_by_week_with_margins_and_counts(personas: Personas, reader: A
     assert first["parts"][0]["share"] == 50.0 and first["parts"][0]["count"] == 5
     assert first["histogram"]["10"] == 2
     assert first["start"] == "2026-03-02"
-    # 2 answers: hidden, counts and all
-    assert second["hidden"] is True and second["n"] == 2
+    # 2 answers: hidden, counts, size and all
+    assert second["hidden"] is True and second["n"] is None
     assert second["value"] is None and second["margin_of_error"] is None
     assert second["counts"] is None and second["parts"] is None
     # shown, total minus the other weeks would give the second week away: the next-smallest
     # week is hidden too
-    assert third["hidden"] is True and third["n"] == 8 and third["value"] is None
+    assert third["hidden"] is True and third["n"] is None and third["value"] is None
     assert fourth["n"] == 0 and fourth["value"] is None and fourth["hidden"] is False
     assert data["total"]["n"] == 20
     assert data["total"]["value"] == pytest.approx(100 * (14 - 4) / 20)
@@ -83,7 +83,9 @@ def test_a_hidden_group_cannot_be_worked_out_from_the_total(
     assert data["total"]["hidden"] is False and data["total"]["n"] == 31
     shown = [g for g in data["groups"] if not g["hidden"]]
     hidden = [g for g in data["groups"] if g["hidden"]]
-    assert len(shown) == 1 and sum(g["n"] for g in hidden) >= 5
+    # what the total gives away is only the hidden groups' combined size, never one of them
+    assert len(shown) == 1 and all(g["n"] is None for g in hidden)
+    assert data["total"]["n"] - sum(g["n"] for g in shown) >= 5
 
 
 def test_employee_surveys_always_hide_small_groups(personas: Personas, reader: ApiClient) -> None:

@@ -6,13 +6,12 @@ import os
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 
 from closeloop.analytics.tests.test_business import population
 from closeloop.analytics.tests.test_drivers_browser import ARTIFACTS
 from conftest import Personas
+from tests.browser.fixtures import login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -23,11 +22,8 @@ def test_business_chart_is_drawn_on_a_phone(
     transactional_db: None, personas: Personas, live_server: Any, browser: Any
 ) -> None:
     population(personas)
-    client = Client()
-    client.force_login(personas.viewer)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    login(context, live_server, personas.viewer)
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

@@ -14,24 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 
 from closeloop.analytics.dashboards.services import share_link_create
 from closeloop.analytics.models import Dashboard, DashboardKind
 from closeloop.analytics.tests.dashboards_factories import answer, touchpoint, visit_survey
 from conftest import Personas
+from tests.browser.fixtures import login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 pytestmark = pytest.mark.browser
-
-
-def login(context: Any, live_server: Any, user: Any) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
 
 
 def test_overview_draws_charts_filters_and_fits_a_phone(

@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 
 from closeloop.analytics.tests.drivers_factories import add_responses, drivers_survey
 from conftest import Personas
+from tests.browser.fixtures import login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -26,11 +25,8 @@ def test_matrix_is_drawn_on_a_phone(
 ) -> None:
     survey = drivers_survey(personas.org)
     add_responses(survey, 80)
-    client = Client()
-    client.force_login(personas.viewer)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    login(context, live_server, personas.viewer)
     page = context.new_page()
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)

@@ -15,7 +15,7 @@ from closeloop.analytics.metrics import MetricFilters, metric_compare, metric_co
 from closeloop.analytics.models.rollups import RollupDirtyDay, RollupState
 from closeloop.analytics.services import rollups_refresh
 from closeloop.analytics.tests.metrics_data import answer, at, metrics_survey, nps_answers
-from closeloop.automation.models import TeamFeedback
+from closeloop.automation.models import ResponseTag, TeamFeedback
 from closeloop.contacts.models import Contact, Segment
 from closeloop.core.errors import DomainError, NotFoundError
 from closeloop.distribution.models import Invitation, Touchpoint
@@ -215,6 +215,13 @@ def test_segment_attribute_and_team_read_the_raw_answers(personas: Personas) -> 
         TeamFeedback.objects.create(organization=org, team=team, response=response)
     mine = metric_compute(organization=org, metric="nps", filters=MetricFilters(team=team))
     assert mine.total.estimate.n == 5 and mine.source == "raw"
+    # a tag the team owns brings its responses in too, as in the team's inbox
+    team.inbox_tags = ["Pricing"]
+    team.save()
+    ResponseTag.objects.create(organization=org, response=routed[5], tag="pricing")
+    ResponseTag.objects.create(organization=org, response=routed[0], tag="pricing")
+    tagged = metric_compute(organization=org, metric="nps", filters=MetricFilters(team=team))
+    assert tagged.total.estimate.n == 6
 
 
 def test_latest_score_per_contact(personas: Personas) -> None:

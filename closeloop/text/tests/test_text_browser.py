@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import reverse
 
 from closeloop.text.tests.ui_factories import add_comments, days_ago
 from conftest import Personas
+from tests.browser.fixtures import login
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
@@ -34,11 +33,8 @@ def test_search_a_korean_and_a_thai_word_with_highlights(
             {"text": "กาแฟอร่อยมาก พนักงานน่ารัก", "score": 9, "answered_at": days_ago(0)},
         ],
     )
-    client = Client()
-    client.force_login(personas.viewer)
-    cookie = client.cookies[django_settings.SESSION_COOKIE_NAME]
     context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 844})
-    context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+    login(context, live_server, personas.viewer)
     page = context.new_page()
     page.set_default_timeout(15_000)
     problems: list[str] = []
