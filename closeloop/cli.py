@@ -404,6 +404,13 @@ def cmd_campaign_status(args: argparse.Namespace) -> int:
     return campaign_status(campaign_id=args.campaign_id)
 
 
+def cmd_announcements_status(args: argparse.Namespace) -> int:
+    _setup_django()
+    from closeloop.initiatives.announcements import announcement_status_cli
+
+    return announcement_status_cli(announcement_id=args.announcement_id)
+
+
 def cmd_analytics_rebuild(args: argparse.Namespace) -> int:
     _setup_django()
     from closeloop.cli_work import analytics_rebuild
@@ -630,6 +637,18 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     c_status.add_argument("campaign_id", help="the campaign's id (a UUID)")
     c_status.set_defaults(func=cmd_campaign_status)
+
+    announcements = sub.add_parser(
+        "announcements", help="announcements of shipped initiatives",
+        description="See how an announcement to customers is going.",
+    )  # fmt: skip
+    ann_sub = announcements.add_subparsers(dest="ann_command", metavar="ACTION", required=True)
+    ann_status = ann_sub.add_parser(
+        "status", help="an announcement's progress and recipient statuses",
+        description="Print an announcement's progress and how many recipients are in each status.",
+    )  # fmt: skip
+    ann_status.add_argument("announcement_id", help="the announcement's id (a UUID)")
+    ann_status.set_defaults(func=cmd_announcements_status)
 
     analytics = sub.add_parser(
         "analytics", help="analytics upkeep", description="Maintain the analytics rollups."

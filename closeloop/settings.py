@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "closeloop.advocacy",
     "closeloop.analytics",
     "closeloop.text",
+    "closeloop.initiatives",
     "closeloop.api",
 ]
 

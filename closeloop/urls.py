@@ -26,5 +26,11 @@ urlpatterns = [
     path("o/<slug:org_slug>/analytics/", include("closeloop.analytics.urls")),
     path("", include("closeloop.analytics.urls_public")),
     path("o/<slug:org_slug>/text/", include("closeloop.text.urls")),
+    path("o/<slug:org_slug>/initiatives/", include("closeloop.initiatives.urls")),
+    path("o/<slug:org_slug>/advocacy-review/", include("closeloop.initiatives.urls_review")),
+    path("o/<slug:org_slug>/ideas/", include("closeloop.initiatives.urls_ideas")),
+    path("o/<slug:org_slug>/announcements/", include("closeloop.initiatives.urls_announcements")),
+    path("", include("closeloop.initiatives.urls_portal")),
+    path("", include("closeloop.initiatives.urls_tracking")),
     path("api/v1/", api.urls),
 ]

@@ -43,6 +43,14 @@ from closeloop.distribution.tests.campaigns_factories import (
 from closeloop.distribution.tests.events_factories import isolation_event, isolation_rule
 from closeloop.distribution.tests.journey_factories import isolation_post, isolation_touchpoint
 from closeloop.distribution.tests.widget_factories import isolation_widget
+from closeloop.initiatives.tests.announce_factories import isolation_announcement
+from closeloop.initiatives.tests.factories_initiatives import isolation_initiative
+from closeloop.initiatives.tests.ideas_helpers import (
+    isolation_idea,
+    isolation_idea_comment,
+    isolation_visitor,
+    isolation_vote,
+)
 from closeloop.integrations.models import MailboxMessage
 from closeloop.integrations.tests.factories import isolation_delivery, isolation_endpoint
 from closeloop.responses.testing import isolation_response
@@ -102,6 +110,28 @@ OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "target_id": lambda p: isolation_target(p.org),
 }
 
+# Pages whose id parameter is a plain `pk`: (path below /o/<org_slug>/ up to it, name) -> object.
+SCOPED_FACTORIES: dict[tuple[str, str], Callable[[Personas], Model]] = {
+    ("initiatives/", "pk"): lambda p: isolation_initiative(p.org),
+    ("announcements/new/", "initiative_pk"): lambda p: isolation_initiative(p.org),
+    ("announcements/", "pk"): lambda p: isolation_announcement(p.org),
+    ("ideas/comments/", "pk"): lambda p: isolation_idea_comment(p.org),
+    ("ideas/visitors/", "pk"): lambda p: isolation_visitor(p.org),
+    ("ideas/", "pk"): lambda p: isolation_idea(p.org),
+}
+
+
+def _factory(route: str, name: str) -> tuple[str, Callable[[Personas], Model]] | None:
+    """The factory for a parameter of a route, and the key its object is kept under."""
+    if name in OBJECT_FACTORIES:
+        return name, OBJECT_FACTORIES[name]
+    below = route.split(f"<slug:{ORG_PARAM}>/", 1)[-1]
+    for (prefix, param), factory in SCOPED_FACTORIES.items():
+        if param == name and below.startswith(prefix):
+            return f"{prefix}{param}", factory
+    return None
+
+
 # API path parameter name -> a real object of the personas' organization.
 API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "team_id": OBJECT_FACTORIES["team_id"],
@@ -129,6 +159,10 @@ API_OBJECT_FACTORIES: dict[str, Callable[[Personas], Model]] = {
     "sla_policy_id": OBJECT_FACTORIES["sla_policy_id"],
     "holiday_id": OBJECT_FACTORIES["holiday_id"],
     "reply_template_id": OBJECT_FACTORIES["reply_template_id"],
+    "initiative_id": lambda p: isolation_initiative(p.org),
+    "announcement_id": lambda p: isolation_announcement(p.org),
+    "idea_id": lambda p: isolation_idea(p.org),
+    "vote_id": lambda p: isolation_vote(p.org),
 }
 
 # (METHOD, path template) -> a valid body, for write routes whose body has required fields:
@@ -149,6 +183,10 @@ API_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/api/v1/root-causes/{root_cause_id}"): {"name": "Isolation?"},
     ("PUT", "/api/v1/teams/{team_id}/inbox-tags"): {"tags": ["isolation"]},
     ("PATCH", "/api/v1/comments/{comment_id}"): {"sentiment": "positive"},
+    ("POST", "/api/v1/initiatives/{initiative_id}/transition"): {"status": "planned"},
+    ("POST", "/api/v1/ideas/{idea_id}/merge"): {"into": str(uuid.uuid4())},
+    ("POST", "/api/v1/ideas/{idea_id}/status"): {"status": "planned", "reply": "x"},
+    ("POST", "/api/v1/ideas/{idea_id}/votes"): {"email": "voter@example.com", "name": "V"},
 }
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
@@ -171,7 +209,8 @@ def org_routes() -> list[tuple[str, URLPattern]]:
     routes = [
         ("/" + route, pattern)
         for route, pattern in _walk(get_resolver().url_patterns)
-        if f"<slug:{ORG_PARAM}>" in route
+        # public pages that name an organization (its idea portal) are not member pages
+        if route.startswith(f"o/<slug:{ORG_PARAM}>/")
     ]
     assert routes, "no URL takes <slug:org_slug>: the walker is broken"
     return routes
@@ -192,10 +231,12 @@ def fill(route: str, personas: Personas, objects: dict[str, Model] | None = None
         converter, name = match["converter"] or "str", match["name"]
         if name == ORG_PARAM:
             return personas.org.slug
-        if name in OBJECT_FACTORIES:
-            if name not in objects:
-                objects[name] = OBJECT_FACTORIES[name](personas)
-            return str(objects[name].pk)
+        found = _factory(route[: match.start()], name)
+        if found is not None:
+            key, factory = found
+            if key not in objects:
+                objects[key] = factory(personas)
+            return str(objects[key].pk)
         if converter == "uuid":
             return str(uuid.uuid4())
         if converter == "int":
@@ -215,10 +256,10 @@ def _is_login_redirect(response: Any) -> bool:
 def test_every_object_param_has_a_factory() -> None:
     """A new <uuid:...> parameter needs an entry in OBJECT_FACTORIES to be tested for real."""
     missing = {
-        name
+        f"{route} {m['name']}"
         for route, _ in ORG_ROUTES
-        for converter, name in _params(route)
-        if converter == "uuid" and name not in OBJECT_FACTORIES
+        for m in PARAM_RE.finditer(route)
+        if m["converter"] == "uuid" and _factory(route[: m.start()], m["name"]) is None
     }
     assert not missing, f"add factories for {sorted(missing)} to OBJECT_FACTORIES"
 

@@ -243,12 +243,28 @@ class TeamCreateForm(forms.Form):
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    is_advocacy_team = forms.BooleanField(
+        label=_("Customer advocacy team"),
+        required=False,
+        help_text=_(
+            "Members from every department who meet to review feedback: they see the advocacy "
+            "review and get its digest before each meeting."
+        ),
+    )
 
 
 class TeamEditForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    is_advocacy_team = forms.BooleanField(
+        label=_("Customer advocacy team"),
+        required=False,
+        help_text=_(
+            "Members from every department who meet to review feedback: they see the advocacy "
+            "review and get its digest before each meeting."
+        ),
     )
     members = MembershipChoiceField(
         label=_("Members"),
@@ -270,6 +286,7 @@ class TeamEditForm(forms.Form):
             kwargs["initial"] = {
                 "name": team.name,
                 "description": team.description,
+                "is_advocacy_team": team.is_advocacy_team,
                 "members": [link.membership_id for link in links],
                 "leads": [link.membership_id for link in links if link.is_lead],
             }

@@ -106,6 +106,8 @@ class Team(OrgOwnedModel):
     )
     # Tags the team owns: responses and cases tagged with any of them show in its inbox.
     inbox_tags = models.JSONField(_("inbox tags"), default=list, blank=True)
+    # The cross-department customer advocacy team: sees the advocacy review and its digest.
+    is_advocacy_team = models.BooleanField(_("customer advocacy team"), default=False)
 
     class Meta:
         ordering = ["name"]

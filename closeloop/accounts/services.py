@@ -145,6 +145,7 @@ def team_create(
     actor: User | None,
     description: str = "",
     api_key: ApiKey | None = None,
+    is_advocacy_team: bool = False,
 ) -> Team:
     """Create a team; its name must be new in the organization."""
     name = name.strip()
@@ -158,7 +159,11 @@ def team_create(
         n += 1
         slug = f"{base}-{n}"
     team = Team.objects.create(
-        organization=organization, name=name, slug=slug, description=description
+        organization=organization,
+        name=name,
+        slug=slug,
+        description=description,
+        is_advocacy_team=is_advocacy_team,
     )
     activity_record(
         organization=organization, actor=actor, api_key=api_key, verb="team.created", target=team
@@ -167,9 +172,16 @@ def team_create(
 
 
 def team_update(
-    *, team: Team, name: str, description: str, actor: User | None, api_key: ApiKey | None = None
+    *,
+    team: Team,
+    name: str,
+    description: str,
+    actor: User | None,
+    api_key: ApiKey | None = None,
+    is_advocacy_team: bool | None = None,
 ) -> Team:
-    """Rename a team or change its description; the name stays unique."""
+    """Rename a team or change its description (or its advocacy flag, when given); the name
+    stays unique."""
     name = name.strip()
     if not name:
         raise DomainError(_("Give the team a name."), field="name")
@@ -179,7 +191,9 @@ def team_update(
     if clash.exists():
         raise ConflictError(_("A team with this name already exists."), field="name")
     team.name, team.description = name, description
-    team.save(update_fields=["name", "description", "updated_at"])
+    if is_advocacy_team is not None:
+        team.is_advocacy_team = is_advocacy_team
+    team.save(update_fields=["name", "description", "is_advocacy_team", "updated_at"])
     activity_record(
         organization=team.organization,
         actor=actor,

@@ -500,6 +500,7 @@ def teams(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 actor=_user(request),
+                is_advocacy_team=form.cleaned_data["is_advocacy_team"],
             )
         except DomainError as exc:
             _form_error(form, exc)
@@ -528,7 +529,11 @@ def team_edit(request: HttpRequest, team_id: str) -> HttpResponse:
         actor = _user(request)
         try:
             services.team_update(
-                team=team, name=data["name"], description=data["description"], actor=actor
+                team=team,
+                name=data["name"],
+                description=data["description"],
+                actor=actor,
+                is_advocacy_team=data["is_advocacy_team"],
             )
             services.team_set_members(
                 team=team, memberships=members_chosen, leads=leads, actor=actor

@@ -32,6 +32,10 @@ from closeloop.distribution.api_campaigns import router as campaigns_router
 from closeloop.distribution.api_events import router as events_router
 from closeloop.distribution.api_journey import router as journey_router
 from closeloop.distribution.api_widgets import router as widgets_router
+from closeloop.initiatives.api import router as initiatives_router
+from closeloop.initiatives.api_announcements import router as announcements_router
+from closeloop.initiatives.api_ideas import router as ideas_router
+from closeloop.initiatives.api_review import router as review_router
 from closeloop.integrations.api import router as integrations_router
 from closeloop.responses.api import router as responses_router
 from closeloop.surveys.api import router as surveys_router
@@ -57,6 +61,10 @@ ROUTERS: list[tuple[str, Router]] = [
     ("/", exports_router),
     ("/", alerts_router),
     ("/", text_router),
+    ("/", initiatives_router),
+    ("/", announcements_router),
+    ("/", ideas_router),
+    ("/", review_router),
 ]
 
 DESCRIPTION = (

@@ -300,9 +300,9 @@ def team_response_ids(*, team: Team) -> list[QuerySet[Any]]:
     owned = owned_tags(team)
     if owned:
         parts.append(
-            ResponseTag.objects.filter(
-                organization_id=team.organization_id, tag__in=owned
-            ).values("response_id")
+            ResponseTag.objects.filter(organization_id=team.organization_id, tag__in=owned).values(
+                "response_id"
+            )
         )
     return parts
 

@@ -56,6 +56,10 @@ NAVIGATION: tuple[NavSection, ...] = (
             NavItem("inbox:list", _("Team inbox")),
             NavItem("automation:list", _("Automation")),
             NavItem("advocacy:list", _("Reviews and advocates")),
+            NavItem("review:page", _("Advocacy review")),
+            NavItem("initiatives:list", _("Initiatives")),
+            NavItem("announcements:list", _("Announcements")),
+            NavItem("ideas:list", _("Ideas")),
         ),
     ),
     NavSection(

@@ -32,6 +32,11 @@ from closeloop.demo.seed_alerts import seed_demo_alerts
 from closeloop.demo.seed_analytics import seed_demo_analytics
 from closeloop.demo.seed_dashboards import seed_demo_dashboards
 from closeloop.demo.widgets import seed_demo_widgets
+from closeloop.initiatives.demo_announcements import seed_demo_announcements
+from closeloop.initiatives.demo_ideas import seed_demo_ideas
+from closeloop.initiatives.demo_impact import seed_demo_impact
+from closeloop.initiatives.demo_initiatives import seed_demo_initiatives
+from closeloop.initiatives.demo_review import seed_demo_review
 from closeloop.text.demo import seed_demo_text
 
 DEMO_PASSWORD = "closeloop-demo"
@@ -198,6 +203,11 @@ SEED_STEPS: list[Callable[[], None]] = [
     seed_demo_dashboards,
     seed_demo_alerts,
     seed_demo_text,
+    seed_demo_initiatives,
+    seed_demo_impact,
+    seed_demo_ideas,
+    seed_demo_announcements,
+    seed_demo_review,
 ]
 
 

@@ -263,3 +263,16 @@ def on_comment_enriched(**payload: Any) -> None:
         payload=data,
         idempotency_key=f"comment.enriched:{comment.pk}",
     )
+
+
+@events.on("initiative.status_changed")
+def on_initiative_status_changed(**payload: Any) -> None:
+    """An initiative moved (proposed, planned, in progress, shipped, measured, dropped)."""
+    org = _org(payload.get("organization_id"), "initiative.status_changed")
+    if org is None:
+        return
+    data = {k: v for k, v in payload.items() if k not in ("event_id", "organization_id")}
+    webhooks_dispatch(
+        organization=org, event="initiative.status_changed", payload=data,
+        idempotency_key=f"initiative.status_changed:{payload.get('event_id') or uuid.uuid4().hex}",
+    )  # fmt: skip

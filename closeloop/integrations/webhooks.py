@@ -70,6 +70,7 @@ WEBHOOK_EVENTS: list[tuple[str, Any]] = [
     ("case.sla_breached", gettext_lazy("A case breached its SLA")),
     ("contact.unsubscribed", gettext_lazy("A contact unsubscribed")),
     ("comment.enriched", gettext_lazy("A comment's language, sentiment and themes were found")),
+    ("initiative.status_changed", gettext_lazy("An initiative changed status")),
 ]
 EVENT_NAMES = [name for name, _label in WEBHOOK_EVENTS]
 # Ticked on a new endpoint's form: all but the busiest (every survey started, every row of an

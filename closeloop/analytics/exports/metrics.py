@@ -1,7 +1,8 @@
 """Metric exports: a metric result from the engine (analytics.metrics.metric_compute) as CSV or
 XLSX, one row per group and one for the total: value, n, 95% margin, interval and counts.
 
-Groups under the minimum group size stay hidden in the file exactly as on screen: n only."""
+Groups under the minimum group size stay hidden in the file exactly as on screen, their n
+included."""
 
 from __future__ import annotations
 

@@ -23,7 +23,9 @@ def test_demo_drivers_page_has_real_drivers(db: None) -> None:
     for spec, top in ((SEOUL, "q:speed"), (BANGKOK, "q:app")):
         org = Organization.objects.get(slug=spec.slug)
         survey = Survey.objects.get(organization=org, name=spec.name)
-        responses = Response.objects.filter(survey=survey)
+        # the analytics step's year of history (the impact step adds NPS-only answers around
+        # a shipped initiative, marked in `hidden`)
+        responses = Response.objects.filter(survey=survey).exclude(hidden__has_key="impact_demo")
         assert responses.count() == 400
         assert not responses.filter(historical=False).exists()
         assert responses.filter(language=spec.language).count() > 300

@@ -75,7 +75,7 @@ def test_metric_csv_has_the_numbers_of_the_metrics_api(
     assert link["Hidden (fewer than the minimum group size)"] == "0"
     qr = rows["qr"]
     assert qr["Hidden (fewer than the minimum group size)"] == "1"
-    assert qr["n"] == "1"
+    assert qr["n"] == ""  # its size is withheld too
     assert qr["Value (points)"] == "" and qr["Count: Detractors"] == ""
     # The email group (5) is hidden too, or the qr one would follow by subtraction.
     assert rows["email"]["Hidden (fewer than the minimum group size)"] == "1"
@@ -83,7 +83,7 @@ def test_metric_csv_has_the_numbers_of_the_metrics_api(
     for group in [*api["groups"], api["total"]]:
         row = rows[group["key"]]
         assert row["Hidden (fewer than the minimum group size)"] == str(int(group["hidden"]))
-        assert row["n"] == str(group["n"])
+        assert row["n"] == ("" if group["n"] is None else str(group["n"]))
         assert _num(row["Value (points)"]) == pytest.approx(group["value"])
         assert _num(row["Margin of error (95%)"]) == pytest.approx(group["margin_of_error"])
         assert _num(row["Interval, low (95%)"]) == pytest.approx(group["low"])

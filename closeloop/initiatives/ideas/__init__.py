@@ -1,0 +1,1 @@
+"""The idea portal: services (writes), selectors (reads), notifications and rate limits."""
