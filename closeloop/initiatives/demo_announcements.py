@@ -64,6 +64,36 @@ TEXTS: dict[str, dict[str, dict[str, str]]] = {
 }
 
 
+# Customers who told Bangkok Noodle Bar about the problem in person or on LINE: the demo's
+# Bangkok organization has no contact list of its own, so its announcement reaches these.
+WALK_IN_CUSTOMERS: dict[str, list[tuple[str, str, str]]] = {
+    BANGKOK_SLUG: [
+        ("ploy.charoen@example.com", "พลอย", "เจริญ"),
+        ("somsak.d@example.com", "สมศักดิ์", "ดีมาก"),
+        ("nicha.k@example.com", "ณิชา", "แก้วใส"),
+        ("anan.s@example.com", "อนันต์", "สุขใจ"),
+        ("kanya.p@example.com", "กัญญา", "พรหมมา"),
+        ("wichai.t@example.com", "วิชัย", "ทองดี"),
+    ],
+}
+
+
+def _walk_in_customers(org: Organization, languages: list[str]) -> list[Contact]:
+    from closeloop.contacts.services import contact_create
+
+    found: list[Contact] = []
+    for email, first, last in WALK_IN_CUSTOMERS.get(org.slug, []):
+        contact = Contact.objects.filter(organization=org, email=email).first()
+        if contact is None:
+            contact = contact_create(
+                organization=org, actor=None,
+                data={"email": email, "first_name": first, "last_name": last,
+                      "language": languages[0]},
+            )  # fmt: skip
+        found.append(contact)
+    return found
+
+
 def _earliest_shipped(org: Organization) -> Initiative | None:
     return (
         Initiative.objects.filter(
@@ -95,6 +125,9 @@ def _enough_people(initiative: Initiative, languages: list[str]) -> None:
         .order_by("created_at")[: MIN_RECIPIENTS - have]
     )
     initiative.contacts.add(*extra)
+    if have + len(extra) < MIN_RECIPIENTS:
+        organization = Organization.objects.get(pk=initiative.organization_id)
+        initiative.contacts.add(*_walk_in_customers(organization, languages))
 
 
 def seed_announcement(org: Organization) -> Announcement | None:

@@ -47,3 +47,17 @@ def test_demo_announcement(personas: Personas) -> None:
     seed_demo_announcements()
     assert Announcement.objects.filter(organization=org).count() == 1
     assert MailboxMessage.objects.count() == 4
+
+
+def test_demo_announcement_of_an_organization_without_contacts(personas: Personas) -> None:
+    org = personas.org
+    Organization.objects.filter(pk=org.pk).update(slug="demo-bkk", default_language="th")
+    org.refresh_from_db()
+    make_initiative(org, title="Stop double charges in the app")
+
+    announcement = seed_announcement(org)
+    assert announcement is not None and announcement.status == "sent"
+    rows = AnnouncementRecipient.objects.filter(announcement=announcement)
+    assert rows.count() >= 5 and set(rows.values_list("language", flat=True)) == {"th"}
+    message = MailboxMessage.objects.filter(to=["ploy.charoen@example.com"]).get()
+    assert message.subject.startswith("คุณพลอย")
