@@ -5,7 +5,6 @@ read. What a key does is on the initiative's activity as "API key <name>".
 No `from __future__ import annotations`: @paginate evaluates parameter annotations at import.
 """
 
-import logging
 import uuid
 from typing import Any
 
@@ -31,8 +30,6 @@ from closeloop.initiatives.schemas import (
     InitiativePatch,
     InitiativeTransitionIn,
 )
-
-logger = logging.getLogger("closeloop.initiatives")
 
 router = Router(tags=["initiatives"])
 
@@ -100,18 +97,9 @@ def _impact(initiative: Initiative) -> dict[str, Any] | None:
         return None
     if initiative.status == InitiativeStatus.MEASURED and initiative.impact:
         return dict(initiative.impact)
-    try:
-        from closeloop.initiatives.impact import (  # type: ignore[attr-defined,unused-ignore]
-            impact_data,
-            initiative_impact,
-        )
-    except ImportError:
-        return None
-    try:
-        return dict(impact_data(initiative_impact(initiative)))
-    except Exception:  # the figures are optional in the answer; the read must not fail
-        logger.exception("Impact of initiative %s could not be computed", initiative.pk)
-        return None
+    from closeloop.initiatives.impact import impact_snapshot
+
+    return impact_snapshot(initiative)
 
 
 def _detail(initiative: Initiative) -> Initiative:

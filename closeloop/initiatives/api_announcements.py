@@ -16,6 +16,7 @@ from closeloop.api.pagination import CursorPagination
 from closeloop.api.schemas import with_errors
 from closeloop.initiatives import announcements as svc
 from closeloop.initiatives.models import Announcement, AnnouncementRecipient
+from closeloop.initiatives.selectors import access_initiative
 
 router = Router(tags=["announcements"])
 
@@ -106,7 +107,7 @@ def _announcement(request: HttpRequest, pk: uuid.UUID) -> Announcement:
 @paginate(CursorPagination)
 def announcements_list(request: HttpRequest) -> QuerySet[Announcement]:
     """The organization's announcements, newest first."""
-    return Announcement.objects.filter(organization=api_org(request)).select_related("initiative")
+    return svc.announcement_list(organization=api_org(request))
 
 
 @router.post(
@@ -118,7 +119,7 @@ def announcements_create(
     request: HttpRequest, initiative_id: uuid.UUID, payload: AnnouncementIn
 ) -> Status[Announcement]:
     """Write a draft announcement of the initiative (write scope)."""
-    initiative = svc.access_initiative(organization=api_org(request), pk=initiative_id)
+    initiative = access_initiative(organization=api_org(request), pk=initiative_id)
     announcement = svc.announcement_create(
         initiative=initiative,
         api_key=api_key(request),

@@ -126,8 +126,7 @@ def _enough_people(initiative: Initiative, languages: list[str]) -> None:
     )
     initiative.contacts.add(*extra)
     if have + len(extra) < MIN_RECIPIENTS:
-        organization = Organization.objects.get(pk=initiative.organization_id)
-        initiative.contacts.add(*_walk_in_customers(organization, languages))
+        initiative.contacts.add(*_walk_in_customers(initiative.organization, languages))
 
 
 def seed_announcement(org: Organization) -> Announcement | None:

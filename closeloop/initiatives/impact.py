@@ -11,6 +11,7 @@ same minimum group size and gives the same numbers as the dashboards. See docs/i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 import zoneinfo
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from closeloop.analytics.metrics import (
 from closeloop.analytics.metrics.stats import SMALL_N, proportion_estimate
 from closeloop.core.errors import DomainError
 from closeloop.initiatives.impact_words import change_verdict, fmt_number
+
+logger = logging.getLogger("closeloop.initiatives")
 
 if TYPE_CHECKING:
     from closeloop.accounts.models import Organization
@@ -611,3 +614,13 @@ def impact_data(impact: InitiativeImpact) -> dict[str, Any]:
         "theme_share": share_part,
         "weekly": _weeks_data(impact.weekly),
     }
+
+
+def impact_snapshot(initiative: Initiative) -> dict[str, Any] | None:
+    """impact_data of the initiative's impact now, or None (logged) when it cannot be computed:
+    the figures accompany a status change or an API answer and must not make them fail."""
+    try:
+        return dict(impact_data(initiative_impact(initiative)))
+    except Exception:
+        logger.exception("Impact of initiative %s could not be computed", initiative.pk)
+        return None

@@ -312,3 +312,34 @@ def main_nps_survey(organization: Organization) -> Survey | None:
     if row is None:
         return None
     return Survey.objects.filter(organization=organization, pk=row["survey_id"]).first()
+
+
+def link_candidates(initiative: Initiative, language: str) -> dict[str, Any]:
+    """What can still be linked to the initiative, for the pickers of its page."""
+    from closeloop.cases.models import RootCause
+    from closeloop.text.choices import ThemeStatus
+    from closeloop.text.models import Theme
+
+    org_id = initiative.organization_id
+    themes = Theme.objects.filter(organization_id=org_id, status=ThemeStatus.ACTIVE).exclude(
+        initiatives=initiative
+    )
+    return {
+        "themes": [(t.pk, t.name_in(language)) for t in themes],
+        "root_causes": list(
+            RootCause.objects.filter(organization_id=org_id, is_active=True)
+            .exclude(initiatives=initiative)
+            .order_by("position", "name")
+        ),
+        "ideas": list(
+            Idea.objects.filter(organization_id=org_id, initiative__isnull=True)
+            .exclude(status__in=("merged", "rejected", "pending"))
+            .order_by("-vote_count")[:100]
+        ),
+        "teams": list(
+            Team.objects.filter(organization_id=org_id)
+            .exclude(pk__in=[initiative.owner_team_id] if initiative.owner_team_id else [])
+            .exclude(contributed_initiatives=initiative)
+            .order_by("name")
+        ),
+    }

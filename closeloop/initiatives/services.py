@@ -394,19 +394,10 @@ def initiative_update(
 
 
 def _frozen_impact(initiative: Initiative) -> dict[str, Any]:
-    """The impact figures at measuring time (empty when the impact module is not there)."""
-    try:
-        from closeloop.initiatives.impact import (  # type: ignore[attr-defined,unused-ignore]
-            impact_data,
-            initiative_impact,
-        )
-    except ImportError:
-        return {}
-    try:
-        return dict(impact_data(initiative_impact(initiative)))
-    except Exception:  # a failed computation must not block the status change
-        logger.exception("Impact of initiative %s could not be computed", initiative.pk)
-        return {}
+    """The impact figures at measuring time (empty when they cannot be computed)."""
+    from closeloop.initiatives.impact import impact_snapshot
+
+    return impact_snapshot(initiative) or {}
 
 
 def allowed_statuses(status: str) -> list[str]:

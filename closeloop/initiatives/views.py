@@ -372,36 +372,6 @@ def _timeline(initiative: Initiative) -> list[dict[str, Any]]:
     return rows
 
 
-def _link_candidates(initiative: Initiative, language: str) -> dict[str, Any]:
-    from closeloop.cases.models import RootCause
-    from closeloop.text.choices import ThemeStatus
-    from closeloop.text.models import Theme
-
-    org_id = initiative.organization_id
-    themes = Theme.objects.filter(organization_id=org_id, status=ThemeStatus.ACTIVE).exclude(
-        initiatives=initiative
-    )
-    return {
-        "themes": [(t.pk, t.name_in(language)) for t in themes],
-        "root_causes": list(
-            RootCause.objects.filter(organization_id=org_id, is_active=True)
-            .exclude(initiatives=initiative)
-            .order_by("position", "name")
-        ),
-        "ideas": list(
-            Idea.objects.filter(organization_id=org_id, initiative__isnull=True)
-            .exclude(status__in=("merged", "rejected", "pending"))
-            .order_by("-vote_count")[:100]
-        ),
-        "teams": list(
-            Team.objects.filter(organization_id=org_id)
-            .exclude(pk__in=[initiative.owner_team_id] if initiative.owner_team_id else [])
-            .exclude(contributed_initiatives=initiative)
-            .order_by("name")
-        ),
-    }
-
-
 @initiative_view()
 def initiative_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
     """An initiative: owner, target, status and its moves, links, impact, telling customers."""
@@ -419,7 +389,7 @@ def initiative_detail(request: HttpRequest, pk: uuid.UUID) -> HttpResponse:
         "announcements": list(initiative.announcements.order_by("-created_at")),
         "timeline": _timeline(initiative),
         "can_write": writer,
-        "candidates": _link_candidates(initiative, language) if writer else {},
+        "candidates": selectors.link_candidates(initiative, language) if writer else {},
         "language": language,
         "tell_customers": initiative.status
         in (InitiativeStatus.SHIPPED, InitiativeStatus.MEASURED),

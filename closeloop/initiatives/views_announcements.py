@@ -23,6 +23,7 @@ from closeloop.initiatives import announcements as svc
 from closeloop.initiatives.choices import AnnouncementStatus, RecipientStatus
 from closeloop.initiatives.forms_announcements import AnnouncementForm, FrequencyForm
 from closeloop.initiatives.models import Announcement, Initiative
+from closeloop.initiatives.selectors import access_initiative
 
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 RECIPIENTS_SHOWN = 500
@@ -119,7 +120,7 @@ def _compose(
 @org_view(read=Perm.EDIT_SURVEYS, write=Perm.EDIT_SURVEYS)
 def announcement_compose_view(request: HttpRequest, initiative_pk: Any) -> HttpResponse:
     """Write a new announcement of the initiative (per language) and send it or keep a draft."""
-    initiative = svc.access_initiative(organization=_org(request), pk=initiative_pk)
+    initiative = access_initiative(organization=_org(request), pk=initiative_pk)
     return _compose(request, initiative, None)
 
 

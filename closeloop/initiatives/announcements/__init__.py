@@ -38,7 +38,6 @@ from closeloop.initiatives.announcements.limits import (
 from closeloop.initiatives.announcements.selectors import (
     Counts,
     access_announcement,
-    access_initiative,
     announcement_counts,
     announcement_list,
     announcement_recipients,
@@ -92,7 +91,6 @@ __all__ = [
     "PlannedRecipient",
     "Rendered",
     "access_announcement",
-    "access_initiative",
     "access_recipient",
     "announcement_counts",
     "announcement_create",

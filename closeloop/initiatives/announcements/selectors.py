@@ -28,17 +28,6 @@ def access_announcement(*, organization: Organization, pk: Any) -> Announcement:
     )
 
 
-def access_initiative(*, organization: Organization, pk: Any) -> Initiative:
-    """One of the organization's initiatives, or 404 (core's selector when it is there)."""
-    try:
-        from closeloop.initiatives.selectors import access_initiative as core_access
-    except ImportError:
-        from closeloop.accounts.access import access_object
-
-        return access_object(Initiative.objects.all(), organization=organization, pk=pk)
-    return core_access(organization=organization, pk=pk)
-
-
 def announcement_list(
     *, organization: Organization, initiative: Initiative | None = None
 ) -> QuerySet[Announcement]:
